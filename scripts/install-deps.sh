@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every build, test and oracle dependency of ascent from Debian's archive.
+# Idempotent: packages already present are skipped, so `make test` can call it every time.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libdnnl-dev
+  libopenmpi-dev openmpi-bin
+  libsentencepiece-dev sentencepiece
+  nlohmann-json3-dev libsimdjson-dev libcli11-dev
+  libspdlog-dev libfmt-dev
+  libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-torch python3-numpy python3-sentencepiece
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,91 @@
+#pragma once
+// Tensor: a non-owning, contiguous, row-major view (pointer + dtype + up to 4 dims).
+// Storage is owned elsewhere: a Buffer (flat parameter / gradient buffers, scratch) or an Arena
+// (per-micro-batch activations). Views are cheap to copy and never free anything.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "core/dtype.h"
+#include "core/error.h"
+
+namespace ascent {
+
+constexpr int kMaxDims = 4;
+
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape);
+  Tensor(void* data, DType dtype, const int64_t* shape, int ndim);
+
+  bool defined() const { return data_ != nullptr; }
+  DType dtype() const { return dtype_; }
+  int ndim() const { return ndim_; }
+  int64_t size(int i) const;  // negative i counts from the back
+  int64_t numel() const;
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  const int64_t* shape() const { return shape_.data(); }
+  std::string shape_str() const;  // "[2, 3]"
+
+  void* data() const { return data_; }
+  float* f32() const;    // requires dtype F32
+  bf16_t* bf16() const;  // requires dtype BF16
+  f16_t* f16() const;    // requires dtype F16
+
+  // Same storage, new shape with the same element count.
+  Tensor view(std::initializer_list<int64_t> shape) const;
+  // Rows [begin, end) along dim 0.
+  Tensor rows(int64_t begin, int64_t end) const;
+  // Same as rows(i, i+1) with dim 0 dropped.
+  Tensor operator[](int64_t i) const;
+
+  bool same_shape(const Tensor& o) const;
+
+ private:
+  void* data_ = nullptr;
+  DType dtype_ = DType::F32;
+  int ndim_ = 0;
+  std::array<int64_t, kMaxDims> shape_{};
+};
+
+// Owning, 64-byte aligned, zero-initialised storage. Move-only.
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(size_t nbytes);
+  Buffer(DType dtype, int64_t numel) : Buffer(static_cast<size_t>(numel) * dtype_size(dtype)) {}
+  ~Buffer();
+  Buffer(Buffer&& o) noexcept;
+  Buffer& operator=(Buffer&& o) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  // The whole buffer as a 1-d tensor of dtype (nbytes must divide evenly).
+  Tensor as(DType dtype) const;
+  void zero();
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+};
+
+// Tensor owning its storage: for tests, tools and small state.
+struct OwnedTensor {
+  Buffer buf;
+  Tensor t;
+  OwnedTensor() = default;
+  OwnedTensor(DType dtype, std::initializer_list<int64_t> shape);
+  Tensor& operator*() { return t; }
+  Tensor* operator->() { return &t; }
+  const Tensor& get() const { return t; }
+};
+
+// Copies src into dst converting dtype (shapes must have equal numel).
+void copy_convert(const Tensor& src, const Tensor& dst);
+
+}  // namespace ascent

@@ -1,0 +1,139 @@
+#pragma once
+// The one dispatch seam between the model and a device. Every function works on tensor views
+// (or raw pointers for index arrays) and states what it reads, what it overwrites (=) and what it
+// accumulates (+=). CPU implementations live in kernels/cpu/ (oneDNN matmul + OpenMP loops that
+// pick AVX-512 / AVX2 at run time); a CUDA backend later fills the same header.
+//
+// Conventions: row-major; "[N, C]" means N rows of C contiguous elements; activations and
+// gradients are f32 unless a parameter says otherwise; matmul takes f32 or bf16 operands and
+// always accumulates in f32.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace ascent::kernels {
+
+// ---------------------------------------------------------------- matmul (oneDNN)
+// c = op(a) * op(b)           (accumulate == false)
+// c += op(a) * op(b)          (accumulate == true)
+// op(a) is [M, K]: a is [M, K], or [K, M] when trans_a. op(b) is [K, N]: b is [K, N], or [N, K]
+// when trans_b. a and b must have the same dtype (f32 or bf16); c is f32 [M, N].
+// Primitives are cached per (shape, transposes, dtype, accumulate).
+void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const Tensor& c,
+            bool accumulate);
+
+// ---------------------------------------------------------------- elementwise
+void fill(const Tensor& x, float value);                     // x = value (f32)
+void scale(const Tensor& x, float s);                        // x *= s
+void add(const Tensor& a, const Tensor& b, const Tensor& y); // y = a + b (y may alias a or b)
+void add_inplace(const Tensor& y, const Tensor& x);          // y += x
+// Casts between f32, bf16 and f16 (round to nearest even); same numel.
+void cast(const Tensor& src, const Tensor& dst);
+
+// y[n, :] += b  for y [N, M], b [M]
+void bias_forward(const Tensor& y, const Tensor& b);
+// db += sum_n dy[n, :]  for dy [N, M], db [M]
+void bias_backward(const Tensor& dy, const Tensor& db);
+
+// ---------------------------------------------------------------- embedding
+// out[n, :] = table[tokens[n], :]   tokens [N] in [0, V), table [V, C], out [N, C]
+void embedding_forward(const int32_t* tokens, const Tensor& table, const Tensor& out);
+// dtable[tokens[n], :] += dout[n, :]  (deterministic order)
+void embedding_backward(const int32_t* tokens, const Tensor& dout, const Tensor& dtable);
+
+// ---------------------------------------------------------------- normalisation
+// y = x / rms(x) * w;  x, y [N, C]; w [C]; rstd [N] = 1 / sqrt(mean(x^2) + eps) (stash)
+void rmsnorm_forward(const Tensor& x, const Tensor& w, float eps, const Tensor& y,
+                     const Tensor& rstd);
+// dx += d/dx; dw += d/dw.  (dx accumulates: it is the residual stream's gradient)
+void rmsnorm_backward(const Tensor& dy, const Tensor& x, const Tensor& w, const Tensor& rstd,
+                      const Tensor& dx, const Tensor& dw);
+// y = (x - mean) * rstd * w + b; mean, rstd [N] (stash)
+void layernorm_forward(const Tensor& x, const Tensor& w, const Tensor& b, float eps,
+                       const Tensor& y, const Tensor& mean, const Tensor& rstd);
+// dx += ..., dw += ..., db += ...
+void layernorm_backward(const Tensor& dy, const Tensor& x, const Tensor& w, const Tensor& mean,
+                        const Tensor& rstd, const Tensor& dx, const Tensor& dw, const Tensor& db);
+
+// Row-wise L2 normalisation (Baichuan2 NormHead): y[r, :] = w[r, :] / max(||w[r, :]||, 1e-12);
+// norm [R] (stash).  Backward: dw += (dy - y * <dy, y>) / norm.
+void l2norm_rows_forward(const Tensor& w, const Tensor& y, const Tensor& norm);
+void l2norm_rows_backward(const Tensor& dy, const Tensor& y, const Tensor& norm,
+                          const Tensor& dw);
+
+// ---------------------------------------------------------------- positions
+// Rotary embedding, rotate-half convention (HF LLaMA): for d < HS/2 with
+// theta = pos * base^(-2d/HS):  (x[d], x[d+HS/2]) <- (x1 cos - x2 sin, x2 cos + x1 sin).
+// Applied in place to the first `heads` heads of every row of x [N, row_width >= heads*HS].
+struct RopeTable {
+  int64_t max_pos = 0;
+  int64_t head_size = 0;
+  std::vector<float> cos, sin;  // [max_pos, head_size/2]
+};
+RopeTable rope_table(int64_t max_pos, int64_t head_size, float base);
+// positions [N] in [0, max_pos). inverse == true rotates by -theta: that is the backward pass.
+void rope_apply(const Tensor& x, int64_t heads, const int32_t* positions, const RopeTable& table,
+                bool inverse);
+
+// ALiBi slopes for n heads (Press et al.; non-power-of-two counts interleave the slopes of the
+// next power of two, as HF Bloom and Baichuan do).
+std::vector<float> alibi_slopes(int64_t n_heads);
+
+// ---------------------------------------------------------------- attention
+// Causal self-attention on a fused qkv activation.
+//   qkv [B*T, (NH + 2*KVH) * HS]: per row, NH query heads, then KVH key heads, then KVH value heads.
+//   Query head h attends with KV head h / (NH / KVH) (GQA).
+//   score(i, j) = scale * <q_i, k_j> + alibi_slope[h] * (j - i)   for j <= i (else masked).
+//   out [B*T, NH*HS]; lse [B, NH, T] = log-sum-exp of each score row (stash for backward).
+// Never materialises all heads' T x T scores: work is tiled by (batch, head, query block).
+struct AttentionDims {
+  int64_t B = 0, T = 0, NH = 0, KVH = 0, HS = 0;
+  float scale = 0.f;                      // usually 1/sqrt(HS)
+  const float* alibi_slopes = nullptr;    // [NH] or nullptr (no ALiBi)
+};
+void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
+                       const Tensor& lse);
+// dqkv = gradient w.r.t. qkv (overwritten entirely, including k and v parts).
+void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
+                        const Tensor& lse, const Tensor& dout, const Tensor& dqkv);
+
+// ---------------------------------------------------------------- MLP activations
+// gate_up [N, 2F] = [gate | up];  y [N, F] = silu(gate) * up
+void swiglu_forward(const Tensor& gate_up, const Tensor& y);
+// dgate_up = (overwritten)
+void swiglu_backward(const Tensor& dy, const Tensor& gate_up, const Tensor& dgate_up);
+// GeLU, tanh approximation (GPT-2 "gelu_new", Bloom): y = 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+void gelu_forward(const Tensor& x, const Tensor& y);
+// dx = (overwritten; may alias dy)
+void gelu_backward(const Tensor& dy, const Tensor& x, const Tensor& dx);
+
+// ---------------------------------------------------------------- loss
+// Softmax cross-entropy over logits [N, V] (f32) with targets [N]; target -100 is ignored.
+// losses [N] = lse - logit[target] + z_loss * lse^2 (0 for ignored rows); lse [N] (stash).
+constexpr int32_t kIgnoreIndex = -100;
+void cross_entropy_forward(const Tensor& logits, const int32_t* targets, float z_loss,
+                           const Tensor& losses, const Tensor& lse);
+// dlogits = grad_scale * d(loss_row)/d(logits) for valid rows, 0 for ignored rows.
+// dlogits may alias logits (in-place, saves the largest activation of the model).
+void cross_entropy_backward(const Tensor& logits, const int32_t* targets, const Tensor& lse,
+                            float z_loss, float grad_scale, const Tensor& dlogits);
+
+// ---------------------------------------------------------------- optimizer (flat buffers)
+struct AdamWArgs {
+  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
+  int64_t step = 1;         // 1-based, for bias correction
+  float grad_scale = 1.f;   // gradients are multiplied by this first (clipping, loss scaling)
+};
+// Decoupled weight decay (Loshchilov & Hutter): p -= lr * (wd * p + mhat / (sqrt(vhat) + eps)).
+// Updates p, m, v in place over n elements; g is read only.
+void adamw_step(const AdamWArgs& a, float* p, const float* g, float* m, float* v, size_t n);
+// p -= lr * (g * grad_scale + wd * p), with momentum buffer when momentum > 0 (may be null).
+void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, float* p,
+              const float* g, float* momentum_buf, size_t n);
+
+// sum of squares in double, deterministic (fixed chunking independent of thread count).
+double sum_squares(const float* x, size_t n);
+
+}  // namespace ascent::kernels
