@@ -1,10 +1,25 @@
+// ascent: one binary, one subcommand per job (DESIGN.md section 1).
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
+#include "cli/commands.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
-  (void)argc;
-  (void)argv;
-  std::printf("ascent\n");
+  CLI::App app{"ascent: train, fine-tune and run LLaMA-family models natively"};
+  app.require_subcommand(1);
+  ascent::cli::add_plan_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const ascent::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }

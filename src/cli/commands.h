@@ -1,0 +1,10 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app; its callback runs the job and throws
+// ascent::Error on bad input (main prints it and exits non-zero).
+#include <CLI/CLI.hpp>
+
+namespace ascent::cli {
+
+void add_plan_command(CLI::App& app);
+
+}  // namespace ascent::cli

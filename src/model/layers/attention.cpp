@@ -1,0 +1,71 @@
+#include "model/layers/attention.h"
+
+#include <cmath>
+
+#include "model/layers/linear.h"
+
+namespace ascent {
+
+SelfAttention::SelfAttention(const ModelConfig& cfg)
+    : NH_(cfg.num_attention_heads), KVH_(cfg.num_query_groups), HS_(cfg.head_size()) {
+  if (cfg.position == PositionType::Rope) {
+    rope_ = true;
+    rope_table_ = kernels::rope_table(cfg.max_position_embeddings, HS_, cfg.rope_theta);
+  } else if (cfg.position == PositionType::Alibi) {
+    alibi_ = kernels::alibi_slopes(NH_);
+  }
+}
+
+kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx) const {
+  kernels::AttentionDims d;
+  d.B = ctx.B;
+  d.T = ctx.T;
+  d.NH = NH_;
+  d.KVH = KVH_;
+  d.HS = HS_;
+  d.scale = 1.0f / std::sqrt(static_cast<float>(HS_));
+  d.alibi_slopes = alibi_.empty() ? nullptr : alibi_.data();
+  return d;
+}
+
+void SelfAttention::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
+                            const BlockParams& m, const Tensor& residual,
+                            AttentionStash* st) const {
+  const int64_t N = ctx.N(), QKV = (NH_ + 2 * KVH_) * HS_;
+  st->h_c = h_c;
+  st->qkv = ctx.stash->alloc(DType::F32, {N, QKV});
+  linear::forward(h_c, w.wqkv, m.bqkv, st->qkv);
+  if (rope_) kernels::rope_apply(st->qkv, NH_ + KVH_, ctx.positions, rope_table_, false);
+
+  st->out = ctx.stash->alloc(DType::F32, {N, NH_ * HS_});
+  st->lse = ctx.stash->alloc(DType::F32, {ctx.B, NH_, ctx.T});
+  kernels::attention_forward(dims(ctx), st->qkv, st->out, st->lse);
+  st->out_c = to_compute(ctx, st->out, *ctx.stash);
+
+  linear::forward(st->out_c, w.wo, m.bo, residual, /*accumulate=*/true);
+}
+
+void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
+                             const BlockParams& w, const AttentionStash& st, const Tensor& dh,
+                             const BlockParams& g) const {
+  const int64_t N = ctx.N(), QKV = (NH_ + 2 * KVH_) * HS_;
+  Arena& s = *ctx.scratch;
+  const Arena::Mark mark = s.mark();
+
+  // Output projection.
+  Tensor dres_c = to_compute(ctx, dresidual, s);
+  Tensor dout = s.alloc(DType::F32, {N, NH_ * HS_});
+  linear::backward(dresidual, dres_c, st.out_c, w.wo, dout, g.wo, g.bo);
+
+  // Attention, then undo RoPE on the q and k gradients (rotation by -theta).
+  Tensor dqkv = s.alloc(DType::F32, {N, QKV});
+  kernels::attention_backward(dims(ctx), st.qkv, st.out, st.lse, dout, dqkv);
+  if (rope_) kernels::rope_apply(dqkv, NH_ + KVH_, ctx.positions, rope_table_, true);
+
+  // Fused q/k/v projection.
+  Tensor dqkv_c = to_compute(ctx, dqkv, s);
+  linear::backward(dqkv, dqkv_c, st.h_c, w.wqkv, dh, g.wqkv, g.bqkv);
+  s.rewind(mark);
+}
+
+}  // namespace ascent

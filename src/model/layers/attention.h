@@ -1,0 +1,44 @@
+#pragma once
+// Causal self-attention sub-layer: fused q/k/v projection, positions (RoPE on q and k, or ALiBi
+// inside the kernel, or nothing when the model adds absolute embeddings), attention, output
+// projection added into the residual stream.
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "model/config.h"
+#include "model/layers/context.h"
+#include "model/params.h"
+
+namespace ascent {
+
+struct AttentionStash {
+  Tensor h_c;    // [N, C] normed input, compute dtype
+  Tensor qkv;    // [N, (NH+2KVH)*HS] f32, after bias and RoPE
+  Tensor out;    // [N, NH*HS] f32 attention output
+  Tensor out_c;  // [N, NH*HS] compute dtype (== out in f32)
+  Tensor lse;    // [B, NH, T]
+};
+
+class SelfAttention {
+ public:
+  explicit SelfAttention(const ModelConfig& cfg);
+
+  // residual (+=) o_proj(attention(qkv_proj(h_c))). `w` are compute-dtype weights, `m` the f32
+  // master views (biases). Fills `st` from ctx.stash.
+  void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
+               const BlockParams& m, const Tensor& residual, AttentionStash* st) const;
+  // dresidual: gradient w.r.t. the residual output [N, C] (read only).
+  // dh (=) [N, C] gradient w.r.t. h; parameter gradients in g (+=). Temporaries in ctx.scratch.
+  void backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                const AttentionStash& st, const Tensor& dh, const BlockParams& g) const;
+
+ private:
+  kernels::AttentionDims dims(const LayerContext& ctx) const;
+
+  int64_t NH_, KVH_, HS_;
+  bool rope_ = false;
+  kernels::RopeTable rope_table_;
+  std::vector<float> alibi_;  // empty unless ALiBi
+};
+
+}  // namespace ascent

@@ -1,0 +1,52 @@
+#include "model/layers/mlp.h"
+
+#include "kernels/kernels.h"
+#include "model/layers/linear.h"
+
+namespace ascent {
+
+Mlp::Mlp(const ModelConfig& cfg) : F_(cfg.ffn_hidden_size), in_rows_(cfg.mlp_in_rows()) {
+  if (cfg.mlp == MlpType::SwiGLU) {
+    act_forward_ = kernels::swiglu_forward;
+    act_backward_ = kernels::swiglu_backward;
+  } else {
+    act_forward_ = kernels::gelu_forward;
+    act_backward_ = kernels::gelu_backward;
+  }
+}
+
+void Mlp::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
+                  const BlockParams& m, const Tensor& residual, MlpStash* st) const {
+  const int64_t N = ctx.N();
+  st->h_c = h_c;
+  st->u = ctx.stash->alloc(DType::F32, {N, in_rows_});
+  linear::forward(h_c, w.w_in, m.b_in, st->u);
+
+  const Arena::Mark mark = ctx.scratch->mark();
+  Tensor a = ctx.compute == DType::F32 ? ctx.stash->alloc(DType::F32, {N, F_})
+                                       : ctx.scratch->alloc(DType::F32, {N, F_});
+  act_forward_(st->u, a);
+  st->a_c = to_compute(ctx, a, *ctx.stash);
+  ctx.scratch->rewind(mark);
+
+  linear::forward(st->a_c, w.w_out, m.b_out, residual, /*accumulate=*/true);
+}
+
+void Mlp::backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                   const MlpStash& st, const Tensor& dh, const BlockParams& g) const {
+  const int64_t N = ctx.N();
+  Arena& s = *ctx.scratch;
+  const Arena::Mark mark = s.mark();
+
+  Tensor dres_c = to_compute(ctx, dresidual, s);
+  Tensor da = s.alloc(DType::F32, {N, F_});
+  linear::backward(dresidual, dres_c, st.a_c, w.w_out, da, g.w_out, g.b_out);
+
+  Tensor du = s.alloc(DType::F32, {N, in_rows_});
+  act_backward_(da, st.u, du);
+  Tensor du_c = to_compute(ctx, du, s);
+  linear::backward(du, du_c, st.h_c, w.w_in, dh, g.w_in, g.b_in);
+  s.rewind(mark);
+}
+
+}  // namespace ascent

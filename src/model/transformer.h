@@ -1,0 +1,84 @@
+#pragma once
+// The decoder: embedding -> L x [norm, attention, residual, norm, MLP, residual] -> final norm ->
+// LM head -> softmax cross-entropy, with a hand-written backward. Every variant of DESIGN.md
+// section 4 is chosen here, once, from the ModelConfig.
+//
+// One forward_backward() call processes one micro-batch: the stash lives in an arena that is
+// reset at the start of the next call. Parameter gradients accumulate (+=) into weights.grad(),
+// so consecutive micro-batches accumulate for free.
+#include <cstdint>
+#include <vector>
+
+#include "core/arena.h"
+#include "model/config.h"
+#include "model/layers/attention.h"
+#include "model/layers/mlp.h"
+#include "model/layers/norm.h"
+#include "model/weights.h"
+
+namespace ascent {
+
+struct MicroBatch {
+  int64_t B = 0, T = 0;
+  const int32_t* tokens = nullptr;     // [B*T]
+  const int32_t* targets = nullptr;    // [B*T], kIgnoreIndex (-100) = no loss
+  const int32_t* positions = nullptr;  // [B*T] or nullptr for 0..T-1 in every row
+};
+
+struct LossSum {
+  double sum = 0.0;     // sum of per-token losses (z-loss included)
+  int64_t tokens = 0;   // tokens with a target
+  double mean() const { return tokens ? sum / static_cast<double>(tokens) : 0.0; }
+};
+
+class Transformer {
+ public:
+  explicit Transformer(ModelWeights& weights);
+
+  // Forward and backward of one micro-batch. Gradients (+=) are those of
+  // grad_scale * (sum of token losses); pass 1/tokens for the mean loss.
+  LossSum forward_backward(const MicroBatch& mb, float grad_scale);
+  // Forward only. When logits is defined ([B*T, V] f32) the logits are copied there;
+  // the loss is computed when mb.targets is set.
+  LossSum forward(const MicroBatch& mb, const Tensor& logits = Tensor());
+
+  size_t activation_bytes_peak() const { return stash_.peak() + scratch_.peak(); }
+
+ private:
+  struct BlockStash {
+    NormStash norm1, norm2;
+    AttentionStash attn;
+    MlpStash mlp;
+  };
+  LayerContext begin(const MicroBatch& mb);
+  void forward_blocks(const LayerContext& ctx, const MicroBatch& mb);
+  LossSum head_forward(const LayerContext& ctx, const MicroBatch& mb, bool keep_for_backward);
+  void head_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
+                     const Tensor& dx);
+  void blocks_backward(const LayerContext& ctx, const Tensor& dx);
+  void embedding_backward(const LayerContext& ctx, const MicroBatch& mb, const Tensor& dx);
+  Tensor lm_head_weight_c(const LayerContext& ctx);
+
+  ModelWeights& w_;
+  const ModelConfig& cfg_;
+  Norm norm_;       // every norm of the model (same type and eps)
+  Norm emb_norm_;   // Bloom's embedding LayerNorm
+  SelfAttention attention_;
+  Mlp mlp_;
+  Arena stash_, scratch_;
+  std::vector<int32_t> default_positions_;
+
+  // Forward state kept for backward.
+  std::vector<Tensor> x_;       // L+1 residual stream inputs/outputs [N, C]
+  std::vector<Tensor> x_mid_;   // L residual after attention [N, C]
+  std::vector<BlockStash> blocks_;
+  Tensor emb_;                  // [N, C] embedding before the embedding norm (Bloom)
+  NormStash emb_norm_stash_, final_norm_stash_;
+  Tensor h_final_c_;            // [N, C] final normed hidden state, compute dtype
+  Tensor logits_;               // [N, V]
+  Tensor lse_;                  // [N]
+  Tensor lm_eff_;               // [V, C] NormHead: normalised LM head (f32)
+  Tensor lm_norms_;             // [V]
+};
+
+}  // namespace ascent

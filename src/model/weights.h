@@ -1,0 +1,46 @@
+#pragma once
+// The model's flat buffers: f32 master weights, f32 gradients, and (in bf16 mixed precision) a
+// bf16 copy of the weights used as matmul operands, each with typed views (ModelParams).
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "model/config.h"
+#include "model/params.h"
+
+namespace ascent {
+
+class ModelWeights {
+ public:
+  ModelWeights(const ModelConfig& cfg, DType compute_dtype);
+  ModelWeights(const ModelWeights&) = delete;
+  ModelWeights& operator=(const ModelWeights&) = delete;
+
+  const ModelConfig& config() const { return cfg_; }
+  const ParamLayout& layout() const { return layout_; }
+  DType compute_dtype() const { return compute_dtype_; }
+
+  float* master() const { return static_cast<float*>(master_.data()); }  // [layout.total()]
+  float* grad() const { return static_cast<float*>(grad_.data()); }      // [layout.total()]
+  int64_t size() const { return layout_.total(); }
+
+  const ModelParams& params() const { return p_master_; }    // f32 master views
+  const ModelParams& grads() const { return p_grad_; }       // f32 gradient views
+  const ModelParams& compute() const { return p_compute_; }  // matmul operand views
+
+  // Megatron-style initialisation from (seed): weights N(0, std), output projections
+  // (o_proj, down_proj) N(0, std / sqrt(2 L)), norm weights 1, biases 0. Deterministic.
+  void init_random(uint64_t seed);
+  // Refreshes the compute copy from the master weights (no-op in f32). Call after every
+  // optimizer step and after loading.
+  void refresh_compute();
+  void zero_grad() { grad_.zero(); }
+
+ private:
+  ModelConfig cfg_;
+  ParamLayout layout_;
+  DType compute_dtype_;
+  Buffer master_, grad_, compute_;
+  ModelParams p_master_, p_grad_, p_compute_;
+};
+
+}  // namespace ascent
