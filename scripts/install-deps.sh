@@ -13,6 +13,8 @@ PACKAGES=(
   libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-numpy python3-sentencepiece
+  # PyTorch and numpy take BLAS from libblas.so.3; without OpenBLAS that is the slow reference BLAS.
+  libopenblas0-pthread
 )
 
 missing=()

@@ -1,0 +1,431 @@
+// Causal self-attention (flash-attention style) on the fused qkv activation; contract in
+// kernels.h. Work is tiled by (batch, head, query block of kBlock rows). A block's scores are kept
+// transposed, St[j, i] for key j and query i0 + i, so the softmax runs along the contiguous query
+// axis: every pass is an elementwise loop over i that vectorises without fast-math reductions.
+// All products (forward: S = K Q^T, O = P^T V; backward: S again, dP = V dO^T, dV += P dO,
+// dK += dS Q, dQ = dS^T K) go through one small register-blocked GEMM that skips the fully
+// masked (j > i) part of the causal triangle.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "kernels/cpu/vectorize.h"
+#include "kernels/kernels.h"
+
+namespace ascent::kernels {
+namespace {
+
+constexpr int64_t kBlock = 64;  // query rows per unit of work
+constexpr int kMR = 6;          // GEMM register tile: kMR rows x kNR columns
+constexpr int kNR = 16;
+constexpr int64_t kKc = 64;  // GEMM K chunk
+
+#define ASCENT_INLINE inline __attribute__((always_inline))
+
+// ---------------------------------------------------------------- small GEMM
+// C (=|+=) A B with A(m, k) = a[m * a_rs + k * a_cs], B(k, n) = b[k * ldb + n], C row-major.
+struct Gemm {
+  int64_t M = 0, N = 0, K = 0;
+  const float* a = nullptr;
+  int64_t a_rs = 0, a_cs = 0;
+  const float* b = nullptr;
+  int64_t ldb = 0;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;
+};
+
+// Which part of the product is non-zero under the causal mask; q0 is the block's first query.
+enum class Causal {
+  kScores,     // C[j, i]: key j, query q0 + i. Tiles with every j > every query are skipped.
+  kKeyRows,    // C[j, :] += sum over queries i of A(j, i) ...: only i >= j - q0 contribute.
+  kQueryRows,  // C[i, :] = sum over keys j of A(i, j) ...: only j <= q0 + i contribute.
+};
+
+// Register tile of MR x NR accumulators. Written with GCC vector types rather than plain loops:
+// GCC keeps a plain float[MR][NR] tile on the stack (spilling every FMA), which halves the speed.
+// An 8-float vector is one ymm register in the AVX2 / AVX-512 clones and two xmm in the baseline;
+// aligned(4) makes its loads and stores unaligned ones, may_alias lets it view float arrays.
+typedef float Vec8 __attribute__((vector_size(32), aligned(4), may_alias));
+
+template <int MR, int NR>
+ASCENT_INLINE void micro_tile(const Gemm& g, int64_t m0, int64_t n0, int64_t k0, int64_t k1,
+                              bool accumulate) {
+  constexpr int NV = NR / 8;
+  const float* a = g.a + m0 * g.a_rs;
+  const float* b = g.b + n0;
+  const int64_t a_rs = g.a_rs, a_cs = g.a_cs, ldb = g.ldb;
+  Vec8 acc[MR][NV] = {};
+  for (int64_t k = k0; k < k1; ++k) {
+    const Vec8* bk = reinterpret_cast<const Vec8*>(b + k * ldb);
+    for (int r = 0; r < MR; ++r) {
+      const float ar = a[r * a_rs + k * a_cs];
+      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bk[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    Vec8* c = reinterpret_cast<Vec8*>(g.c + (m0 + r) * g.ldc + n0);
+    for (int v = 0; v < NV; ++v) c[v] = accumulate ? c[v] + acc[r][v] : acc[r][v];
+  }
+}
+
+// Edge tiles: fewer than 8 columns, any row count.
+ASCENT_INLINE void edge_tile(const Gemm& g, int64_t m0, int64_t mr, int64_t n0, int64_t nr,
+                             int64_t k0, int64_t k1, bool accumulate) {
+  for (int64_t r = 0; r < mr; ++r) {
+    for (int64_t n = 0; n < nr; ++n) {
+      float s = 0.f;
+      for (int64_t k = k0; k < k1; ++k)
+        s += g.a[(m0 + r) * g.a_rs + k * g.a_cs] * g.b[k * g.ldb + n0 + n];
+      float& c = g.c[(m0 + r) * g.ldc + n0 + n];
+      c = (accumulate ? c : 0.f) + s;
+    }
+  }
+}
+
+template <int NR>
+ASCENT_INLINE void rows_tile(const Gemm& g, int64_t m0, int64_t mr, int64_t n0, int64_t k0,
+                             int64_t k1, bool acc) {
+  switch (mr) {
+    case 6:
+      micro_tile<6, NR>(g, m0, n0, k0, k1, acc);
+      break;
+    case 5:
+      micro_tile<5, NR>(g, m0, n0, k0, k1, acc);
+      break;
+    case 4:
+      micro_tile<4, NR>(g, m0, n0, k0, k1, acc);
+      break;
+    case 3:
+      micro_tile<3, NR>(g, m0, n0, k0, k1, acc);
+      break;
+    case 2:
+      micro_tile<2, NR>(g, m0, n0, k0, k1, acc);
+      break;
+    default:
+      micro_tile<1, NR>(g, m0, n0, k0, k1, acc);
+      break;
+  }
+}
+
+// The K dimension runs in chunks of kKc so that the A and B panels of a chunk stay in L1 while
+// every row tile sweeps them (the P V and dS^T K products have K = all keys so far).
+ASCENT_VECTORIZE void gemm(const Gemm& g, Causal causal, int64_t q0) {
+  static_assert(kMR == 6 && kNR == 16, "rows_tile dispatches up to 6 rows; widths 16 and 8");
+  for (int64_t kc = 0; kc < g.K; kc += kKc) {
+    const bool acc = g.accumulate || kc > 0;
+    for (int64_t m0 = 0; m0 < g.M; m0 += kMR) {
+      const int64_t mr = std::min<int64_t>(kMR, g.M - m0);
+      int64_t k0 = kc, k1 = std::min(g.K, kc + kKc);
+      if (causal == Causal::kKeyRows) k0 = std::max(k0, m0 - q0);
+      if (causal == Causal::kQueryRows) k1 = std::min(k1, q0 + m0 + mr);
+      if (k0 >= k1 && acc) continue;  // nothing to add (the first chunk still writes zeros)
+      for (int64_t n0 = 0; n0 < g.N;) {
+        const int64_t nr = g.N - n0 >= kNR ? kNR : g.N - n0 >= 8 ? 8 : g.N - n0;
+        // Masked scores are overwritten by the softmax pass, so they need not be computed.
+        const bool masked = causal == Causal::kScores && m0 > q0 + n0 + nr - 1;
+        if (!masked) {
+          if (nr == kNR) {
+            rows_tile<kNR>(g, m0, mr, n0, k0, k1, acc);
+          } else if (nr == 8) {
+            rows_tile<8>(g, m0, mr, n0, k0, k1, acc);
+          } else {
+            edge_tile(g, m0, mr, n0, nr, k0, k1, acc);
+          }
+        }
+        n0 += nr;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- softmax pieces
+// c ? a : b through bit masks. GCC will not if-convert (hence not vectorise) `c ? a : x + y`
+// under the default -ftrapping-math, because the float operation might trap.
+ASCENT_INLINE float blend(bool c, float a, float b) {
+  const uint32_t m = c ? ~0u : 0u;
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(a) & m) | (std::bit_cast<uint32_t>(b) & ~m));
+}
+
+// exp(x) for the softmax: Cephes expf polynomial (relative error ~2e-7) written as plain
+// arithmetic so it vectorises; returns exactly 0 below -87.3 (including -inf).
+ASCENT_INLINE float exp_approx(float x) {
+  // Clamp with blend too: after std::min / std::max GCC specialises the arithmetic per branch.
+  float xc = blend(x < -87.3f, -87.3f, x);
+  xc = blend(xc > 88.f, 88.f, xc);
+  const float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round to nearest
+  float r = xc - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  const float pow2n = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
+  return blend(x < -87.3f, 0.f, p * pow2n);
+}
+
+// Per-block scratch, owned by one thread.
+struct Scratch {
+  std::vector<float> qt;    // [HS, kBlock]  scale * q, transposed
+  std::vector<float> dot;   // [HS, kBlock]  dout, transposed (backward)
+  std::vector<float> s;     // [T, kBlock]   scores, then P
+  std::vector<float> ds;    // [T, kBlock]   dP, then dS (backward)
+  std::vector<float> qpos;  // [kBlock]      query positions as floats
+  std::vector<float> m, l;  // [kBlock]      row max and sum (forward); D = <dout, out> (backward)
+  Scratch(int64_t T, int64_t HS, bool backward)
+      : qt(HS * kBlock),
+        dot(backward ? HS * kBlock : 0),
+        s(T * kBlock),
+        ds(backward ? T * kBlock : 0),
+        qpos(kBlock),
+        m(kBlock),
+        l(kBlock) {}
+};
+
+// dst[d * nq + i] = s * src[i * ld + d]. Written row by row of dst: scattered stores with a
+// stride of nq floats are several times slower than the strided loads (which stay in L1).
+ASCENT_VECTORIZE void transpose_rows(const float* src, int64_t ld, int64_t nq, int64_t HS, float s,
+                                     float* dst) {
+  for (int64_t d = 0; d < HS; ++d)
+    for (int64_t i = 0; i < nq; ++i) dst[d * nq + i] = s * src[i * ld + d];
+}
+
+// D[i] = <a_i, b_i> over HS for rows i < nq of stride ld; vectorised across rows, not along them,
+// so it needs no reassociated reduction.
+ASCENT_VECTORIZE void row_dots(const float* a, const float* b, int64_t ld, int64_t nq, int64_t HS,
+                               float* D) {
+  for (int64_t i = 0; i < nq; ++i) D[i] = 0.f;
+  for (int64_t d = 0; d < HS; ++d)
+    for (int64_t i = 0; i < nq; ++i) D[i] += a[i * ld + d] * b[i * ld + d];
+}
+
+// Score of key j for query position qpos: the raw product plus the ALiBi bias, -inf when masked.
+ASCENT_INLINE float biased_score(float raw, float fj, float qpos, float slope) {
+  const float dist = fj - qpos;  // j - i, exact for positions below 2^24
+  return blend(dist > 0.f, -std::numeric_limits<float>::infinity(), raw + slope * dist);
+}
+
+// Forward: St [nk, nq] raw scores -> unnormalised P = exp(score - m); m = column max, l = sum.
+ASCENT_VECTORIZE void softmax_block(float* st, int64_t nk, int64_t nq, const float* qpos,
+                                    float slope, float* m, float* l) {
+  for (int64_t i = 0; i < nq; ++i) m[i] = -std::numeric_limits<float>::infinity(), l[i] = 0.f;
+  for (int64_t j = 0; j < nk; ++j) {
+    float* row = st + j * nq;
+    const float fj = static_cast<float>(j);
+    for (int64_t i = 0; i < nq; ++i) {
+      const float v = biased_score(row[i], fj, qpos[i], slope);
+      const float mi = m[i];
+      row[i] = v;
+      m[i] = v > mi ? v : mi;
+    }
+  }
+  for (int64_t j = 0; j < nk; ++j) {
+    float* row = st + j * nq;
+    for (int64_t i = 0; i < nq; ++i) {
+      const float p = exp_approx(row[i] - m[i]);
+      row[i] = p;
+      l[i] += p;
+    }
+  }
+}
+
+// Backward: St [nk, nq] raw scores -> P = exp(score - lse), recomputed from the stash.
+ASCENT_VECTORIZE void probs_block(float* st, int64_t nk, int64_t nq, const float* qpos, float slope,
+                                  const float* lse) {
+  for (int64_t j = 0; j < nk; ++j) {
+    float* row = st + j * nq;
+    const float fj = static_cast<float>(j);
+    for (int64_t i = 0; i < nq; ++i)
+      row[i] = exp_approx(biased_score(row[i], fj, qpos[i], slope) - lse[i]);
+  }
+}
+
+// dSt = scale * P * (dPt - D) where unmasked, 0 where masked (dPt there is uncomputed).
+ASCENT_VECTORIZE void softmax_grad_block(const float* pt, float* dst, int64_t nk, int64_t nq,
+                                         const float* qpos, const float* D, float scale) {
+  for (int64_t j = 0; j < nk; ++j) {
+    const float fj = static_cast<float>(j);
+    const float* p = pt + j * nq;
+    float* ds = dst + j * nq;
+    for (int64_t i = 0; i < nq; ++i) {
+      const float g = scale * p[i] * (ds[i] - D[i]);
+      ds[i] = blend(fj > qpos[i], 0.f, g);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- per-block work
+// Row layout of the fused qkv: W floats per token; query head h at h*HS, key head g at
+// (NH + g)*HS, value head g at (NH + KVH + g)*HS.
+struct Layout {
+  int64_t T, NH, KVH, HS, W, group;
+  explicit Layout(const AttentionDims& d)
+      : T(d.T), NH(d.NH), KVH(d.KVH), HS(d.HS), W((d.NH + 2 * d.KVH) * d.HS), group(d.NH / d.KVH) {}
+  int64_t q_col(int64_t h) const { return h * HS; }
+  int64_t k_col(int64_t h) const { return (NH + h / group) * HS; }
+  int64_t v_col(int64_t h) const { return (NH + KVH + h / group) * HS; }
+};
+
+// Computes scores St [nk, nq] for queries [i0, i0 + nq) of head h in batch row b (qkv points at
+// the batch row's first token) and turns them into P: normalised with the stashed lse when given
+// (backward), otherwise unnormalised with the row max and sum left in s.m and s.l (forward).
+void block_probs(const Layout& L, const float* qkv, int64_t h, int64_t i0, int64_t nq, float scale,
+                 float slope, const float* lse, Scratch& s) {
+  const int64_t nk = i0 + nq;
+  transpose_rows(qkv + i0 * L.W + L.q_col(h), L.W, nq, L.HS, scale, s.qt.data());
+  Gemm g;
+  g.M = nk, g.N = nq, g.K = L.HS;
+  g.a = qkv + L.k_col(h), g.a_rs = L.W, g.a_cs = 1;
+  g.b = s.qt.data(), g.ldb = nq;
+  g.c = s.s.data(), g.ldc = nq;
+  gemm(g, Causal::kScores, i0);
+  for (int64_t i = 0; i < nq; ++i) s.qpos[i] = static_cast<float>(i0 + i);
+  if (lse == nullptr) {
+    softmax_block(s.s.data(), nk, nq, s.qpos.data(), slope, s.m.data(), s.l.data());
+  } else {
+    probs_block(s.s.data(), nk, nq, s.qpos.data(), slope, lse);
+  }
+}
+
+void forward_block(const Layout& L, const AttentionDims& d, const float* qkv, float* out,
+                   float* lse, int64_t b, int64_t h, int64_t i0, Scratch& s) {
+  const int64_t nq = std::min(kBlock, L.T - i0);
+  const float slope = d.alibi_slopes ? d.alibi_slopes[h] : 0.f;
+  const float* x = qkv + b * L.T * L.W;
+  block_probs(L, x, h, i0, nq, d.scale, slope, nullptr, s);
+  // out[i, :] = sum_j P[j, i] v_j, then normalise by the row sums.
+  float* o = out + (b * L.T + i0) * L.NH * L.HS + h * L.HS;
+  Gemm g;
+  g.M = nq, g.N = L.HS, g.K = i0 + nq;
+  g.a = s.s.data(), g.a_rs = 1, g.a_cs = nq;
+  g.b = x + L.v_col(h), g.ldb = L.W;
+  g.c = o, g.ldc = L.NH * L.HS;
+  gemm(g, Causal::kQueryRows, i0);
+  float* lse_row = lse + (b * L.NH + h) * L.T + i0;
+  for (int64_t i = 0; i < nq; ++i) {
+    const float inv = 1.f / s.l[i];
+    for (int64_t e = 0; e < L.HS; ++e) o[i * g.ldc + e] *= inv;
+    lse_row[i] = s.m[i] + std::log(s.l[i]);
+  }
+}
+
+// Adds this block's contributions to dk and dv of head h's kv head and writes dq of its queries.
+void backward_block(const Layout& L, const AttentionDims& d, const float* qkv, const float* out,
+                    const float* lse, const float* dout, float* dqkv, int64_t b, int64_t h,
+                    int64_t i0, Scratch& s) {
+  const int64_t nq = std::min(kBlock, L.T - i0), nk = i0 + nq;
+  const int64_t C = L.NH * L.HS;
+  const float slope = d.alibi_slopes ? d.alibi_slopes[h] : 0.f;
+  const float* x = qkv + b * L.T * L.W;
+  float* dx = dqkv + b * L.T * L.W;
+  const float* o = out + (b * L.T + i0) * C + h * L.HS;
+  const float* dout_blk = dout + (b * L.T + i0) * C + h * L.HS;
+  block_probs(L, x, h, i0, nq, d.scale, slope, lse + (b * L.NH + h) * L.T + i0, s);
+
+  // dPt[j, i] = <v_j, dout_i>; D_i = <dout_i, out_i>; dS = scale * P * (dP - D).
+  transpose_rows(dout_blk, C, nq, L.HS, 1.f, s.dot.data());
+  Gemm g;
+  g.M = nk, g.N = nq, g.K = L.HS;
+  g.a = x + L.v_col(h), g.a_rs = L.W, g.a_cs = 1;
+  g.b = s.dot.data(), g.ldb = nq;
+  g.c = s.ds.data(), g.ldc = nq;
+  gemm(g, Causal::kScores, i0);
+  row_dots(dout_blk, o, C, nq, L.HS, s.l.data());
+  softmax_grad_block(s.s.data(), s.ds.data(), nk, nq, s.qpos.data(), s.l.data(), d.scale);
+
+  // dv[j] += sum_i P[j, i] dout_i;  dk[j] += sum_i dS[j, i] q_i.
+  g = Gemm{};
+  g.M = nk, g.N = L.HS, g.K = nq;
+  g.a = s.s.data(), g.a_rs = nq, g.a_cs = 1;
+  g.b = dout_blk, g.ldb = C;
+  g.c = dx + L.v_col(h), g.ldc = L.W;
+  g.accumulate = true;
+  gemm(g, Causal::kKeyRows, i0);
+  g.a = s.ds.data();
+  g.b = x + i0 * L.W + L.q_col(h), g.ldb = L.W;
+  g.c = dx + L.k_col(h);
+  gemm(g, Causal::kKeyRows, i0);
+
+  // dq_i = sum_j dS[j, i] k_j.
+  g = Gemm{};
+  g.M = nq, g.N = L.HS, g.K = nk;
+  g.a = s.ds.data(), g.a_rs = 1, g.a_cs = nq;
+  g.b = x + L.k_col(h), g.ldb = L.W;
+  g.c = dx + i0 * L.W + L.q_col(h), g.ldc = L.W;
+  gemm(g, Causal::kQueryRows, i0);
+}
+
+void check_dims(const AttentionDims& d, const Tensor& qkv, const Tensor& out, const Tensor& lse) {
+  ASCENT_CHECK(d.B > 0 && d.T > 0 && d.NH > 0 && d.KVH > 0 && d.HS > 0)
+      << "attention dims B=" << d.B << " T=" << d.T << " NH=" << d.NH << " KVH=" << d.KVH
+      << " HS=" << d.HS;
+  ASCENT_CHECK(d.NH % d.KVH == 0) << "NH=" << d.NH << " not a multiple of KVH=" << d.KVH;
+  ASCENT_CHECK(d.T < (int64_t{1} << 24)) << "T=" << d.T << " too long for float positions";
+  ASCENT_CHECK(qkv.numel() == d.B * d.T * (d.NH + 2 * d.KVH) * d.HS)
+      << "qkv " << qkv.shape_str() << " for B=" << d.B << " T=" << d.T << " NH=" << d.NH
+      << " KVH=" << d.KVH << " HS=" << d.HS;
+  ASCENT_CHECK(out.numel() == d.B * d.T * d.NH * d.HS) << "out " << out.shape_str();
+  ASCENT_CHECK(lse.numel() == d.B * d.NH * d.T) << "lse " << lse.shape_str();
+}
+
+}  // namespace
+
+void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
+                       const Tensor& lse) {
+  check_dims(d, qkv, out, lse);
+  const Layout L(d);
+  const float* x = qkv.f32();
+  float* o = out.f32();
+  float* l = lse.f32();
+  const int64_t blocks = (d.T + kBlock - 1) / kBlock, heads = d.B * d.NH;
+#pragma omp parallel
+  {
+    Scratch s(d.T, d.HS, false);
+    // Largest (latest) query blocks first so the dynamic schedule ends balanced.
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < blocks * heads; ++u) {
+      const int64_t blk = blocks - 1 - u / heads, bh = u % heads;
+      forward_block(L, d, x, o, l, bh / d.NH, bh % d.NH, blk * kBlock, s);
+    }
+  }
+}
+
+void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
+                        const Tensor& lse, const Tensor& dout, const Tensor& dqkv) {
+  check_dims(d, qkv, out, lse);
+  ASCENT_CHECK(dout.numel() == out.numel()) << "dout " << dout.shape_str();
+  ASCENT_CHECK(dqkv.numel() == qkv.numel()) << "dqkv " << dqkv.shape_str();
+  const Layout L(d);
+  const float* x = qkv.f32();
+  const float* o = out.f32();
+  const float* l = lse.f32();
+  const float* dy = dout.f32();
+  float* dx = dqkv.f32();
+  const int64_t blocks = (d.T + kBlock - 1) / kBlock;
+  // One unit per (batch, kv head): it owns dk and dv of that head and dq of its query heads, so
+  // the GQA sum over query heads runs in a fixed order without atomics.
+#pragma omp parallel
+  {
+    Scratch s(d.T, d.HS, true);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < d.B * d.KVH; ++u) {
+      const int64_t b = u / d.KVH, kvh = u % d.KVH;
+      for (int64_t t = 0; t < d.T; ++t) {
+        float* row = dx + (b * d.T + t) * L.W;
+        std::fill_n(row + (d.NH + kvh) * d.HS, d.HS, 0.f);
+        std::fill_n(row + (d.NH + d.KVH + kvh) * d.HS, d.HS, 0.f);
+      }
+      for (int64_t h = kvh * L.group; h < (kvh + 1) * L.group; ++h)
+        for (int64_t blk = 0; blk < blocks; ++blk)
+          backward_block(L, d, x, o, l, dy, dx, b, h, blk * kBlock, s);
+    }
+  }
+}
+
+}  // namespace ascent::kernels

@@ -1,0 +1,74 @@
+// Token embedding lookup and its scatter-add backward.
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "kernels/cpu/vectorize.h"
+#include "kernels/kernels.h"
+
+namespace ascent::kernels {
+namespace {
+
+void check_tokens(const int32_t* tokens, int64_t n, int64_t vocab) {
+  for (int64_t i = 0; i < n; ++i)
+    ASCENT_CHECK(tokens[i] >= 0 && tokens[i] < vocab)
+        << "embedding: token " << tokens[i] << " at " << i << " outside [0, " << vocab << ")";
+}
+
+ASCENT_VECTORIZE void copy_row_bf16(const bf16_t* src, float* dst, int64_t c) {
+  for (int64_t j = 0; j < c; ++j) dst[j] = bf16_to_f32(src[j]);
+}
+
+ASCENT_VECTORIZE void add_row(const float* src, float* dst, int64_t c) {
+  for (int64_t j = 0; j < c; ++j) dst[j] += src[j];
+}
+
+}  // namespace
+
+// table may be f32 or bf16 (a compute copy); out is f32.
+void embedding_forward(const int32_t* tokens, const Tensor& table, const Tensor& out) {
+  const int64_t V = table.size(0), C = table.size(1), N = out.size(0);
+  ASCENT_CHECK(table.ndim() == 2 && out.ndim() == 2 && out.size(1) == C)
+      << "embedding_forward: table " << table.shape_str() << " out " << out.shape_str();
+  check_tokens(tokens, N, V);
+  float* po = out.f32();
+  if (table.dtype() == DType::BF16) {
+    const bf16_t* pt = table.bf16();
+#pragma omp parallel for schedule(static) if (N * C > 32768)
+    for (int64_t n = 0; n < N; ++n) copy_row_bf16(pt + tokens[n] * C, po + n * C, C);
+  } else {
+    const float* pt = table.f32();
+#pragma omp parallel for schedule(static) if (N * C > 32768)
+    for (int64_t n = 0; n < N; ++n)
+      std::copy(pt + tokens[n] * C, pt + (tokens[n] + 1) * C, po + n * C);
+  }
+}
+
+// Deterministic: rows are grouped by token (stable sort), and each table row is owned by one
+// thread that adds its contributions in increasing n, so the result is independent of the thread
+// count and there are no atomics.
+void embedding_backward(const int32_t* tokens, const Tensor& dout, const Tensor& dtable) {
+  const int64_t V = dtable.size(0), C = dtable.size(1), N = dout.size(0);
+  ASCENT_CHECK(dtable.ndim() == 2 && dout.ndim() == 2 && dout.size(1) == C)
+      << "embedding_backward: dout " << dout.shape_str() << " dtable " << dtable.shape_str();
+  check_tokens(tokens, N, V);
+  std::vector<int32_t> order(static_cast<size_t>(N));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [tokens](int32_t a, int32_t b) { return tokens[a] < tokens[b]; });
+  std::vector<int64_t> group_start;  // offsets into order where a new token begins
+  for (int64_t i = 0; i < N; ++i)
+    if (i == 0 || tokens[order[i]] != tokens[order[i - 1]]) group_start.push_back(i);
+  group_start.push_back(N);
+  const int64_t groups = static_cast<int64_t>(group_start.size()) - 1;
+  const float* pd = dout.f32();
+  float* pt = dtable.f32();
+#pragma omp parallel for schedule(dynamic, 16) if (N * C > 32768)
+  for (int64_t g = 0; g < groups; ++g) {
+    float* row = pt + tokens[order[group_start[g]]] * C;
+    for (int64_t i = group_start[g]; i < group_start[g + 1]; ++i)
+      add_row(pd + order[i] * C, row, C);
+  }
+}
+
+}  // namespace ascent::kernels

@@ -1,0 +1,278 @@
+// Causal attention kernel against a naive double-precision reference (full softmax per row), its
+// gradients against the reference's analytic gradient and against central finite differences of
+// sum(out * w), plus determinism across thread counts.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "core/tensor.h"
+#include "kernels/kernels.h"
+
+namespace ascent::kernels {
+namespace {
+
+struct Shape {
+  int64_t B, T, NH, KVH, HS;
+  bool alibi;
+  int fd_samples;  // finite-difference coordinates checked per q / k / v part
+};
+
+void PrintTo(const Shape& s, std::ostream* os) {
+  *os << "B" << s.B << "_T" << s.T << "_NH" << s.NH << "_KVH" << s.KVH << "_HS" << s.HS
+      << (s.alibi ? "_alibi" : "");
+}
+
+// Everything one case needs: inputs, kernel results and the reference's view of the same data.
+struct Case {
+  Shape s;
+  int64_t W;                  // qkv row width (NH + 2*KVH) * HS
+  std::vector<float> slopes;  // [NH]
+  AttentionDims d;
+  OwnedTensor qkv, out, lse, dout, dqkv;
+
+  explicit Case(const Shape& shape, uint32_t seed = 1)
+      : s(shape),
+        W((shape.NH + 2 * shape.KVH) * shape.HS),
+        qkv(DType::F32, {shape.B * shape.T, W}),
+        out(DType::F32, {shape.B * shape.T, shape.NH * shape.HS}),
+        lse(DType::F32, {shape.B, shape.NH, shape.T}),
+        dout(DType::F32, {shape.B * shape.T, shape.NH * shape.HS}),
+        dqkv(DType::F32, {shape.B * shape.T, W}) {
+    for (int64_t h = 0; h < s.NH; ++h) slopes.push_back(std::ldexp(1.f, -static_cast<int>(h) - 1));
+    d.B = s.B, d.T = s.T, d.NH = s.NH, d.KVH = s.KVH, d.HS = s.HS;
+    d.scale = 1.f / std::sqrt(static_cast<float>(s.HS));
+    d.alibi_slopes = s.alibi ? slopes.data() : nullptr;
+    std::mt19937 gen(seed);
+    std::normal_distribution<float> normal(0.f, 1.f);
+    for (int64_t i = 0; i < qkv->numel(); ++i) qkv->f32()[i] = normal(gen);
+    for (int64_t i = 0; i < dout->numel(); ++i) dout->f32()[i] = normal(gen);
+  }
+  void forward() { attention_forward(d, *qkv, *out, *lse); }
+  void backward() { attention_backward(d, *qkv, *out, *lse, *dout, *dqkv); }
+};
+
+// ---------------------------------------------------------------- double reference
+// One (batch, head) of the forward: out_h [T, HS] and lse_h [T], from qkv in double.
+void ref_head(const Case& c, const std::vector<double>& x, int64_t b, int64_t h,
+              std::vector<double>& out_h, std::vector<double>& lse_h) {
+  const Shape& s = c.s;
+  const int64_t kv = h / (s.NH / s.KVH);
+  const double slope = s.alibi ? c.slopes[h] : 0.0;
+  out_h.assign(s.T * s.HS, 0.0);
+  lse_h.assign(s.T, 0.0);
+  std::vector<double> p(s.T);
+  for (int64_t i = 0; i < s.T; ++i) {
+    const double* q = &x[(b * s.T + i) * c.W + h * s.HS];
+    double mx = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j <= i; ++j) {
+      const double* k = &x[(b * s.T + j) * c.W + (s.NH + kv) * s.HS];
+      double dot = 0;
+      for (int64_t e = 0; e < s.HS; ++e) dot += q[e] * k[e];
+      p[j] = c.d.scale * dot + slope * static_cast<double>(j - i);
+      mx = std::max(mx, p[j]);
+    }
+    double sum = 0;
+    for (int64_t j = 0; j <= i; ++j) sum += (p[j] = std::exp(p[j] - mx));
+    lse_h[i] = mx + std::log(sum);
+    for (int64_t j = 0; j <= i; ++j) {
+      const double* v = &x[(b * s.T + j) * c.W + (s.NH + s.KVH + kv) * s.HS];
+      for (int64_t e = 0; e < s.HS; ++e) out_h[i * s.HS + e] += p[j] / sum * v[e];
+    }
+  }
+}
+
+std::vector<double> to_double(const Tensor& t) {
+  return std::vector<double>(t.f32(), t.f32() + t.numel());
+}
+
+// Analytic gradient of sum(out * dout) w.r.t. qkv, naive per-row softmax backward in double.
+std::vector<double> ref_backward(const Case& c) {
+  const Shape& s = c.s;
+  const std::vector<double> x = to_double(c.qkv.t), dy = to_double(c.dout.t);
+  std::vector<double> dx(x.size(), 0.0), out_h, lse_h, p(s.T), dp(s.T);
+  const int64_t C = s.NH * s.HS;
+  for (int64_t b = 0; b < s.B; ++b) {
+    for (int64_t h = 0; h < s.NH; ++h) {
+      ref_head(c, x, b, h, out_h, lse_h);
+      const int64_t kv = h / (s.NH / s.KVH);
+      const double slope = s.alibi ? c.slopes[h] : 0.0;
+      auto at = [&](int64_t t, int64_t col) { return (b * s.T + t) * c.W + col * s.HS; };
+      for (int64_t i = 0; i < s.T; ++i) {
+        const double* g = &dy[(b * s.T + i) * C + h * s.HS];
+        double D = 0;  // sum_j p_j dp_j
+        for (int64_t j = 0; j <= i; ++j) {
+          double qk = 0, gv = 0;
+          for (int64_t e = 0; e < s.HS; ++e) {
+            qk += x[at(i, h) + e] * x[at(j, s.NH + kv) + e];
+            gv += g[e] * x[at(j, s.NH + s.KVH + kv) + e];
+          }
+          p[j] = std::exp(c.d.scale * qk + slope * static_cast<double>(j - i) - lse_h[i]);
+          dp[j] = gv;
+          D += p[j] * gv;
+        }
+        for (int64_t j = 0; j <= i; ++j) {
+          const double ds = p[j] * (dp[j] - D) * c.d.scale;
+          for (int64_t e = 0; e < s.HS; ++e) {
+            dx[at(i, h) + e] += ds * x[at(j, s.NH + kv) + e];
+            dx[at(j, s.NH + kv) + e] += ds * x[at(i, h) + e];
+            dx[at(j, s.NH + s.KVH + kv) + e] += p[j] * g[e];
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+// sum(out * dout) over the heads that qkv column `col` can influence, in double.
+double objective(const Case& c, const std::vector<double>& x, int64_t b, int64_t col) {
+  const Shape& s = c.s;
+  const int64_t head = col / s.HS, group = s.NH / s.KVH;
+  int64_t h0 = head, h1 = head + 1;  // a query column touches its own head
+  if (head >= s.NH) {                // a key / value column touches every head of its group
+    const int64_t kv = (head - s.NH) % s.KVH;
+    h0 = kv * group, h1 = h0 + group;
+  }
+  std::vector<double> out_h, lse_h;
+  double f = 0;
+  for (int64_t h = h0; h < h1; ++h) {
+    ref_head(c, x, b, h, out_h, lse_h);
+    for (int64_t t = 0; t < s.T; ++t)
+      for (int64_t e = 0; e < s.HS; ++e)
+        f += out_h[t * s.HS + e] * c.dout.t.f32()[(b * s.T + t) * s.NH * s.HS + h * s.HS + e];
+  }
+  return f;
+}
+
+// |got - want| <= tol * (1 + |want|) elementwise; reports the worst element.
+void expect_close(const float* got, const std::vector<double>& want, double tol, const char* what) {
+  double worst = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double err = std::abs(got[i] - want[i]) / (1.0 + std::abs(want[i]));
+    if (!(err <= worst)) worst = err, at = i;  // also catches NaN
+  }
+  EXPECT_LE(worst, tol) << what << " element " << at << ": got " << got[at] << " want " << want[at];
+}
+
+class AttentionTest : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(AttentionTest, ForwardMatchesReference) {
+  Case c(GetParam());
+  c.forward();
+  const Shape& s = c.s;
+  const std::vector<double> x = to_double(c.qkv.t);
+  std::vector<double> want_out(c.out->numel()), want_lse(c.lse->numel()), out_h, lse_h;
+  for (int64_t b = 0; b < s.B; ++b) {
+    for (int64_t h = 0; h < s.NH; ++h) {
+      ref_head(c, x, b, h, out_h, lse_h);
+      for (int64_t t = 0; t < s.T; ++t) {
+        want_lse[(b * s.NH + h) * s.T + t] = lse_h[t];
+        for (int64_t e = 0; e < s.HS; ++e)
+          want_out[(b * s.T + t) * s.NH * s.HS + h * s.HS + e] = out_h[t * s.HS + e];
+      }
+    }
+  }
+  expect_close(c.out->f32(), want_out, 2e-5, "out");
+  expect_close(c.lse->f32(), want_lse, 2e-6, "lse");
+}
+
+TEST_P(AttentionTest, BackwardMatchesReferenceAndFiniteDifferences) {
+  Case c(GetParam());
+  const Shape& s = c.s;
+  c.forward();
+  // dqkv is overwritten entirely: start from garbage.
+  std::fill_n(c.dqkv->f32(), c.dqkv->numel(), std::numeric_limits<float>::quiet_NaN());
+  c.backward();
+  const std::vector<double> want = ref_backward(c);
+  expect_close(c.dqkv->f32(), want, 5e-5, "dqkv vs analytic reference");
+
+  // Central differences of sum(out * dout) in double, at random coordinates of each part.
+  std::vector<double> x = to_double(c.qkv.t);
+  std::mt19937 gen(7);
+  const double step = 1e-4;
+  const char* const kPart[] = {"q", "k", "v"};
+  for (int part = 0; part < 3; ++part) {
+    const int64_t col0 = part == 0 ? 0 : (s.NH + (part - 1) * s.KVH) * s.HS;
+    const int64_t cols = (part == 0 ? s.NH : s.KVH) * s.HS;
+    for (int n = 0; n < s.fd_samples; ++n) {
+      const int64_t row = std::uniform_int_distribution<int64_t>(0, s.B * s.T - 1)(gen);
+      const int64_t col = col0 + std::uniform_int_distribution<int64_t>(0, cols - 1)(gen);
+      const size_t i = row * c.W + col;
+      const double x0 = x[i];
+      x[i] = x0 + step;
+      const double fp = objective(c, x, row / s.T, col);
+      x[i] = x0 - step;
+      const double fm = objective(c, x, row / s.T, col);
+      x[i] = x0;
+      const double fd = (fp - fm) / (2 * step);
+      EXPECT_NEAR(c.dqkv->f32()[i], fd, 5e-5 * (1 + std::abs(fd)))
+          << kPart[part] << " part, row " << row << " col " << col;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AttentionTest,
+    ::testing::Values(Shape{1, 1, 1, 1, 8, false, 4},      // single token
+                      Shape{2, 7, 2, 2, 8, true, 12},      // odd T, ALiBi
+                      Shape{1, 9, 3, 1, 5, true, 12},      // head size below one vector, MQA
+                      Shape{2, 33, 6, 2, 48, true, 10},    // GQA, odd T
+                      Shape{1, 33, 4, 1, 64, false, 10},   // MQA
+                      Shape{2, 100, 6, 3, 24, false, 6},   // GQA, two query blocks
+                      Shape{1, 70, 4, 2, 20, true, 6},     // head size 16 + 4 edge columns
+                      Shape{1, 130, 2, 2, 128, true, 4},   // partial last block, HS 128
+                      Shape{2, 256, 6, 6, 48, false, 3},   // R1 shape (B reduced)
+                      Shape{1, 256, 6, 2, 48, true, 3},    // R1 GQA with ALiBi
+                      Shape{1, 4096, 1, 1, 8, false, 1}),  // long sequence
+    [](const ::testing::TestParamInfo<Shape>& info) {
+      std::ostringstream os;
+      PrintTo(info.param, &os);
+      return os.str();
+    });
+
+// Results must not depend on the number of threads (GQA dk/dv sums run in a fixed order).
+TEST(Attention, DeterministicAcrossThreadCounts) {
+  const Shape s{2, 150, 6, 2, 32, true, 0};
+  std::vector<float> out[2], lse[2], dqkv[2];
+  const int saved = omp_get_max_threads();
+  for (int run = 0; run < 2; ++run) {
+    omp_set_num_threads(run == 0 ? 1 : 3);
+    Case c(s);
+    c.forward();
+    c.backward();
+    out[run].assign(c.out->f32(), c.out->f32() + c.out->numel());
+    lse[run].assign(c.lse->f32(), c.lse->f32() + c.lse->numel());
+    dqkv[run].assign(c.dqkv->f32(), c.dqkv->f32() + c.dqkv->numel());
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(out[0], out[1]);
+  EXPECT_EQ(lse[0], lse[1]);
+  EXPECT_EQ(dqkv[0], dqkv[1]);
+}
+
+// Large scores: the softmax must stay finite and match the reference (max subtraction works).
+TEST(Attention, LargeScoresStayFinite) {
+  Case c(Shape{1, 70, 2, 1, 16, true, 0});
+  for (int64_t i = 0; i < c.qkv->numel(); ++i) c.qkv->f32()[i] *= 12.f;
+  c.forward();
+  c.backward();
+  for (int64_t i = 0; i < c.out->numel(); ++i) ASSERT_TRUE(std::isfinite(c.out->f32()[i])) << i;
+  for (int64_t i = 0; i < c.dqkv->numel(); ++i) ASSERT_TRUE(std::isfinite(c.dqkv->f32()[i])) << i;
+  const std::vector<double> want = ref_backward(c);
+  double scale = 0;
+  for (double w : want) scale = std::max(scale, std::abs(w));
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_NEAR(c.dqkv->f32()[i], want[i], 1e-4 * (1 + scale)) << i;
+}
+
+}  // namespace
+}  // namespace ascent::kernels
