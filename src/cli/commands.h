@@ -1,6 +1,6 @@
 #pragma once
-// Each subcommand registers itself on the CLI11 app; its callback runs the job and throws
-// ascent::Error on bad input (main prints it and exits non-zero).
+// Each subcommand lives in its own file (cli/<name>.cpp) and registers itself on the CLI11 app;
+// its callback runs the job and throws ascent::Error on bad input (main prints it, exits non-zero).
 #include <CLI/CLI.hpp>
 
 namespace ascent::cli {
