@@ -49,7 +49,10 @@ void run(const Args& a, DType dtype) {
   ModelWeights weights(cfg, dtype);
   weights.init_random(1234);
   Transformer model(weights);
-  AdamW opt(weights, AdamWConfig{0.9f, 0.95f, 1e-8f, 0.1f});
+  OptimConfig oc;
+  oc.beta2 = 0.95f;
+  oc.weight_decay = 0.1f;
+  AdamW opt(weights, oc);
 
   const int64_t N = a.B * a.T;
   std::vector<int32_t> tokens(N + 1);
@@ -66,7 +69,7 @@ void run(const Args& a, DType dtype) {
     Timer t;
     weights.zero_grad();
     LossSum l = model.forward_backward(mb, 1.0f / static_cast<float>(N));
-    opt.step(weights, 1e-4f);
+    opt.step(weights, 1e-4f, 1.f);
     double sec = t.seconds();
     loss = l.mean();
     if (s >= 2) times.push_back(sec);  // two warm-up steps (primitive creation, page faults)

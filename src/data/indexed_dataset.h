@@ -11,7 +11,16 @@
 
 namespace ascent::data {
 
-enum class TokenType : uint8_t { U8 = 1, I8 = 2, I16 = 3, I32 = 4, I64 = 5, F64 = 6, F32 = 7, U16 = 8 };
+enum class TokenType : uint8_t {
+  U8 = 1,
+  I8 = 2,
+  I16 = 3,
+  I32 = 4,
+  I64 = 5,
+  F64 = 6,
+  F32 = 7,
+  U16 = 8
+};
 size_t token_type_size(TokenType t);
 // u16 when the vocabulary has fewer than 65500 entries, else i32 (Megatron's rule).
 TokenType token_type_for_vocab(int64_t vocab_size);
@@ -36,8 +45,16 @@ class IndexedDataset {
   const std::vector<int64_t>& doc_idx() const { return doc_idx_; }
   int64_t sequence_length(int64_t i) const { return sizes_[static_cast<size_t>(i)]; }
   int64_t total_tokens() const;
+  // Token position of sequence i in the .bin (sequences are contiguous, so the sequences of a
+  // document form one token range); i == num_sequences() gives total_tokens().
+  int64_t sequence_offset(int64_t i) const;
   // out[0, count) = tokens [offset, offset+count) of sequence i, converted to int32.
+  // Requires 0 <= offset, offset + count <= sequence_length(i). Throws for float token types
+  // and for i64 values outside int32.
   void read(int64_t i, int64_t offset, int64_t count, int32_t* out) const;
+  // out[0, count) = tokens [first, first+count) of the whole .bin (all sequences back to back),
+  // converted like read().
+  void read_tokens(int64_t first, int64_t count, int32_t* out) const;
 
  private:
   std::string prefix_;
@@ -53,6 +70,7 @@ class IndexedDataset {
 // finalize(), so an interrupted run never leaves a valid-looking partial dataset.
 class IndexedDatasetBuilder {
  public:
+  // Requires an integer token type (float types throw: token data are integers).
   IndexedDatasetBuilder(const std::string& prefix, TokenType type);
   ~IndexedDatasetBuilder();  // without finalize(): removes the temporaries
   IndexedDatasetBuilder(const IndexedDatasetBuilder&) = delete;
@@ -62,7 +80,8 @@ class IndexedDatasetBuilder {
   void add_sequence(std::span<const int32_t> tokens);
   // Closes the current document (all sequences since the previous end_document()).
   void end_document();
-  // Writes the index and renames both files into place.
+  // Closes a pending document (sequences added after the last end_document()), writes the
+  // index, fsyncs both files and renames them into place.
   void finalize();
 
  private:

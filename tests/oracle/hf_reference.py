@@ -529,12 +529,13 @@ def make_spec(family, batch, seq):
     return s
 
 
-def make_batch(s, batch, seq, gen):
+def make_batch(s, batch, seq, gen, ignore=True):
     """input_ids = tokens[:, :T], targets = tokens[:, 1:] (next tokens), then
-    ~1/8 of the target positions (at least one per row, never all) -> -100."""
+    ~1/8 of the target positions (at least one per row, never all) -> -100 unless ignore=False
+    (training parity: the targets a GPT dataset of these tokens gives)."""
     toks = torch.randint(0, s["vocab"], (batch, seq + 1), generator=gen, dtype=torch.int64)
     ids, targets = toks[:, :-1].clone(), toks[:, 1:].clone()
-    n_ign = max(1, seq // 8) if seq > 1 else 0
+    n_ign = (max(1, seq // 8) if seq > 1 else 0) if ignore else 0
     for b in range(batch):
         pos = torch.randperm(seq, generator=gen)[:n_ign]
         targets[b, pos] = IGNORE_INDEX
@@ -551,16 +552,21 @@ def run_reference(s, stored, ids, targets):
     return logits.detach(), loss.detach(), grads
 
 
-def run_adamw(s, stored, ids, targets, steps):
-    """N steps of AdamW in float32 on one fixed batch; returns loss before each step."""
+def run_adamw(s, stored, ids, targets, steps, micro_batches=1):
+    """N steps of AdamW in float32 on one fixed batch; returns loss before each step. With
+    micro_batches M, each step accumulates the gradients of M passes over the batch, each loss
+    divided by M (Megatron's gradient accumulation), and reports their mean loss."""
     P = OrderedDict((n, t.to(torch.float32).clone().requires_grad_(True)) for n, t in stored.items())
     opt = torch.optim.AdamW(list(P.values()), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     losses = []
     for _ in range(steps):
         opt.zero_grad(set_to_none=True)
-        loss = lm_loss(forward(s, P, ids), targets)
-        losses.append(loss.item())
-        loss.backward()
+        total = 0.0
+        for _ in range(micro_batches):
+            loss = lm_loss(forward(s, P, ids), targets) / micro_batches
+            total += loss.item()
+            loss.backward()
+        losses.append(total)
         opt.step()
     return torch.tensor(losses, dtype=torch.float32)
 
@@ -574,6 +580,8 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seq", type=int, default=20)
     ap.add_argument("--steps", type=int, default=0, help="AdamW steps for the 'losses' trace (0 = none)")
+    ap.add_argument("--micro-batches", type=int, default=1, help="gradient accumulation passes per AdamW step")
+    ap.add_argument("--no-ignore", action="store_true", help="no -100 targets (training parity)")
     a = ap.parse_args(argv)
     if a.batch < 1 or a.seq < 2 or a.steps < 0:
         ap.error("need --batch >= 1, --seq >= 2, --steps >= 0")
@@ -585,7 +593,7 @@ def main(argv=None):
     if a.dtype == "bf16":
         # The reference then runs on exactly the values a bf16 loader will see.
         params = OrderedDict((n, torch.from_numpy(round_to_bf16(t.numpy()))) for n, t in params.items())
-    ids, targets = make_batch(s, a.batch, a.seq, gen)
+    ids, targets = make_batch(s, a.batch, a.seq, gen, ignore=not a.no_ignore)
 
     hf_dir = os.path.join(a.out, "hf")
     os.makedirs(hf_dir, exist_ok=True)
@@ -606,7 +614,7 @@ def main(argv=None):
     for n, g in grads.items():
         golden["grad." + n] = g.to(torch.float32).numpy()
     if a.steps > 0:
-        golden["losses"] = run_adamw(s, params, ids, targets, a.steps).numpy()
+        golden["losses"] = run_adamw(s, params, ids, targets, a.steps, a.micro_batches).numpy()
     meta = {"family": a.family, "dtype": a.dtype, "seed": a.seed, "batch": a.batch, "seq": a.seq,
             "steps": a.steps, "ignore_index": IGNORE_INDEX, "loss_f64": repr(loss.item()),
             "torch": torch.__version__}

@@ -1,0 +1,22 @@
+#pragma once
+// The embedded demo of `ascent train` (and `make demo`): train a SentencePiece tokenizer on the
+// tiny Shakespeare corpus built into the binary, preprocess it, train a small LLaMA for a few
+// minutes, report validation loss against the unigram baseline, save, and print samples.
+#include <cstdint>
+#include <string>
+
+#include "train/train_args.h"
+
+namespace ascent::cli {
+
+struct DemoOptions {
+  std::string work_dir = "runs/demo";
+  int64_t vocab_size = 2048;
+  int64_t train_iters = 300;
+};
+
+void run_demo(const DemoOptions& opts);
+// `ascent train` with flags (shared with the demo).
+void run_training(TrainArgs args);
+
+}  // namespace ascent::cli

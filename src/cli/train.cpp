@@ -1,0 +1,66 @@
+// `ascent train`: pretrain or fine-tune with Megatron-style flags. With no flags at all it runs
+// the embedded demo (cli/demo.cpp).
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "checkpoint/ascent_checkpoint.h"
+#include "checkpoint/hf_config.h"
+#include "cli/commands.h"
+#include "cli/demo.h"
+#include "core/log.h"
+#include "tokenizer/tokenizer.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace ascent::cli {
+namespace {
+
+// The model comes from the checkpoint being resumed, else from an HF directory, else from flags.
+ModelConfig resolve_model(const TrainArgs& args) {
+  if (!args.load.empty()) {
+    if (is_ascent_checkpoint(args.load)) return open_checkpoint(args.load).config;
+    if (fs::exists(fs::path(args.load) / "config.json")) return read_hf_config(args.load);
+    throw error("[train] --load ", args.load,
+                ": neither an ascent checkpoint nor an HF model directory (no config.json)");
+  }
+  int64_t vocab = 0;
+  if (!args.tokenizer_name_or_path.empty())
+    vocab = tokenizer::load_tokenizer(args.tokenizer_type, args.tokenizer_name_or_path)->vocab_size();
+  return model_config_from_args(args, nullptr, vocab);
+}
+
+void write_run_config(const TrainArgs& args) {
+  if (args.save.empty()) return;
+  fs::create_directories(args.save);
+  std::ofstream(fs::path(args.save) / "run_config.json") << args.to_json().dump(2) << "\n";
+}
+
+}  // namespace
+
+void run_training(TrainArgs args) {
+  args.finalize();
+  const ModelConfig cfg = resolve_model(args);
+  write_run_config(args);
+  Trainer trainer(args, cfg);
+  trainer.run();
+}
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "pretrain or fine-tune (no flags: the demo)");
+  cmd->set_config("--config", "", "read flags from a TOML/INI file (keys are flag names)");
+  add_train_flags(*cmd, *args);
+  cmd->callback([args, cmd] {
+    set_log_rank(0);
+    // Only --config counts as "given" when it is the sole flag.
+    if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
+      run_demo(DemoOptions{});
+      return;
+    }
+    run_training(*args);
+  });
+}
+
+}  // namespace ascent::cli

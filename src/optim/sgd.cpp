@@ -1,0 +1,28 @@
+#include "optim/sgd.h"
+
+#include "kernels/kernels.h"
+
+namespace ascent {
+
+Sgd::Sgd(const ModelWeights& weights, const OptimConfig& cfg)
+    : cfg_(cfg), segments_(decay_segments(weights.layout())) {
+  if (cfg_.momentum > 0.f) momentum_ = Buffer(DType::F32, weights.size());
+}
+
+void Sgd::step(ModelWeights& weights, float lr, float grad_scale) {
+  ++steps_;
+  float* mom = static_cast<float*>(momentum_.data());
+  for (const DecaySegment& s : segments_) {
+    kernels::sgd_step(lr, cfg_.momentum, s.decay ? cfg_.weight_decay : 0.f, grad_scale,
+                      weights.master() + s.offset, weights.grad() + s.offset,
+                      mom ? mom + s.offset : nullptr, static_cast<size_t>(s.numel));
+  }
+  weights.refresh_compute();
+}
+
+std::vector<std::pair<std::string, float*>> Sgd::state() {
+  if (!momentum_.data()) return {};
+  return {{"momentum", static_cast<float*>(momentum_.data())}};
+}
+
+}  // namespace ascent

@@ -1,0 +1,139 @@
+#include "train/train_args.h"
+
+#include "core/error.h"
+
+namespace ascent {
+
+void add_train_flags(CLI::App& c, TrainArgs& a) {
+  c.add_option("--model", a.model, "model preset (ascent plan --list)");
+  c.add_option("--num-layers", a.num_layers);
+  c.add_option("--hidden-size", a.hidden_size);
+  c.add_option("--ffn-hidden-size", a.ffn_hidden_size);
+  c.add_option("--num-attention-heads", a.num_attention_heads);
+  c.add_flag("--group-query-attention", a.group_query_attention);
+  c.add_option("--num-query-groups", a.num_query_groups);
+  c.add_option("--max-position-embeddings", a.max_position_embeddings);
+  c.add_option("--position-embedding-type", a.position_embedding_type, "rope, alibi or absolute");
+  c.add_option("--normalization", a.normalization, "RMSNorm or LayerNorm");
+  c.add_option("--norm-epsilon", a.norm_epsilon);
+  c.add_option("--init-method-std", a.init_method_std);
+  c.add_option("--vocab-size", a.vocab_size, "vocabulary size when no tokenizer is given");
+
+  c.add_option("--micro-batch-size", a.micro_batch_size);
+  c.add_option("--global-batch-size", a.global_batch_size, "default: --micro-batch-size");
+  c.add_option("--seq-length", a.seq_length);
+  c.add_option("--train-iters", a.train_iters);
+
+  c.add_option("--data-path", a.data_path, "PREFIX, or W1 PREFIX1 W2 PREFIX2 ... to blend");
+  c.add_option("--split", a.split, "train,valid,test document weights");
+  c.add_option("--tokenizer-type", a.tokenizer_type);
+  c.add_option("--tokenizer-name-or-path", a.tokenizer_name_or_path);
+
+  c.add_option("--optimizer", a.optim.name, "adam or sgd");
+  c.add_option("--lr", a.lr.lr);
+  c.add_option("--min-lr", a.lr.min_lr);
+  c.add_option("--lr-decay-style", a.lr_decay_style, "constant, linear or cosine");
+  c.add_option("--lr-warmup-iters", a.lr.warmup_iters);
+  c.add_option("--lr-decay-iters", a.lr.decay_iters, "default: --train-iters");
+  c.add_option("--adam-beta1", a.optim.beta1);
+  c.add_option("--adam-beta2", a.optim.beta2);
+  c.add_option("--adam-eps", a.optim.eps);
+  c.add_option("--weight-decay", a.optim.weight_decay);
+  c.add_option("--sgd-momentum", a.optim.momentum);
+  c.add_option("--clip-grad", a.clip_grad, "global gradient norm limit (0 = off)");
+
+  c.add_flag("--bf16", a.bf16, "bf16 matmul operands, fp32 master weights and optimizer state");
+  c.add_option("--seed", a.seed);
+
+  c.add_option("--save", a.save, "checkpoint directory");
+  c.add_option("--save-interval", a.save_interval);
+  c.add_option("--load", a.load, "ascent checkpoint directory or HF model directory");
+  c.add_flag("--finetune", a.finetune, "load weights only (start at iteration 0)");
+  c.add_option("--eval-interval", a.eval_interval);
+  c.add_option("--eval-iters", a.eval_iters);
+  c.add_option("--log-interval", a.log_interval);
+  c.add_option("--metrics-file", a.metrics_file, "JSON lines, one per iteration");
+}
+
+void TrainArgs::finalize() {
+  if (global_batch_size == 0) global_batch_size = micro_batch_size;
+  if (micro_batch_size <= 0) throw error("[train] --micro-batch-size must be positive");
+  if (global_batch_size % micro_batch_size != 0)
+    throw error("[train] --global-batch-size ", global_batch_size,
+                " is not a multiple of --micro-batch-size ", micro_batch_size);
+  if (seq_length <= 0) throw error("[train] --seq-length must be positive");
+  if (train_iters < 0) throw error("[train] --train-iters must be >= 0");
+  if (log_interval <= 0) throw error("[train] --log-interval must be positive");
+  if (eval_iters < 0) throw error("[train] --eval-iters must be >= 0");
+  if (save_interval < 0 || eval_interval < 0) throw error("[train] intervals must be >= 0");
+  if (clip_grad < 0.f) throw error("[train] --clip-grad must be >= 0");
+  if (data_path.empty()) throw error("[train] --data-path is required");
+  lr.style = parse_lr_decay_style(lr_decay_style);
+  if (lr.decay_iters == 0) lr.decay_iters = train_iters;
+  lr.validate();
+  optim.validate();
+}
+
+nlohmann::json TrainArgs::to_json() const {
+  return {
+      {"model", model}, {"num-layers", num_layers}, {"hidden-size", hidden_size},
+      {"ffn-hidden-size", ffn_hidden_size}, {"num-attention-heads", num_attention_heads},
+      {"group-query-attention", group_query_attention}, {"num-query-groups", num_query_groups},
+      {"max-position-embeddings", max_position_embeddings}, {"vocab-size", vocab_size},
+      {"position-embedding-type", position_embedding_type}, {"normalization", normalization},
+      {"norm-epsilon", norm_epsilon}, {"init-method-std", init_method_std},
+      {"micro-batch-size", micro_batch_size}, {"global-batch-size", global_batch_size},
+      {"seq-length", seq_length}, {"train-iters", train_iters}, {"data-path", data_path},
+      {"split", split}, {"tokenizer-type", tokenizer_type},
+      {"tokenizer-name-or-path", tokenizer_name_or_path}, {"optimizer", optim.name},
+      {"lr", lr.lr}, {"min-lr", lr.min_lr}, {"lr-decay-style", lr_decay_style},
+      {"lr-warmup-iters", lr.warmup_iters}, {"lr-decay-iters", lr.decay_iters},
+      {"adam-beta1", optim.beta1}, {"adam-beta2", optim.beta2}, {"adam-eps", optim.eps},
+      {"weight-decay", optim.weight_decay}, {"sgd-momentum", optim.momentum},
+      {"clip-grad", clip_grad}, {"bf16", bf16}, {"seed", seed}, {"save", save},
+      {"save-interval", save_interval}, {"load", load}, {"finetune", finetune},
+      {"eval-interval", eval_interval}, {"eval-iters", eval_iters},
+      {"log-interval", log_interval}, {"metrics-file", metrics_file},
+  };
+}
+
+ModelConfig model_config_from_args(const TrainArgs& a, const CLI::App*, int64_t tokenizer_vocab) {
+  ModelConfig c = model_preset(a.model);
+  if (a.num_layers) c.num_layers = a.num_layers;
+  if (a.hidden_size) c.hidden_size = a.hidden_size;
+  if (a.ffn_hidden_size) c.ffn_hidden_size = a.ffn_hidden_size;
+  if (a.num_attention_heads) {
+    c.num_attention_heads = a.num_attention_heads;
+    if (!a.group_query_attention) c.num_query_groups = a.num_attention_heads;
+  }
+  if (a.group_query_attention) {
+    if (a.num_query_groups <= 0)
+      throw error("[train] --group-query-attention needs --num-query-groups");
+    c.num_query_groups = a.num_query_groups;
+  }
+  if (a.max_position_embeddings) c.max_position_embeddings = a.max_position_embeddings;
+  if (a.seq_length > c.max_position_embeddings) c.max_position_embeddings = a.seq_length;
+  if (!a.position_embedding_type.empty()) {
+    if (a.position_embedding_type == "rope") c.position = PositionType::Rope;
+    else if (a.position_embedding_type == "alibi") c.position = PositionType::Alibi;
+    else if (a.position_embedding_type == "absolute") c.position = PositionType::Absolute;
+    else throw error("[train] --position-embedding-type '", a.position_embedding_type,
+                     "' is not one of rope, alibi, absolute");
+  }
+  if (!a.normalization.empty()) {
+    if (a.normalization == "RMSNorm") c.norm = NormType::RMSNorm;
+    else if (a.normalization == "LayerNorm") c.norm = NormType::LayerNorm;
+    else throw error("[train] --normalization '", a.normalization, "' is not RMSNorm or LayerNorm");
+  }
+  if (a.norm_epsilon > 0.f) c.norm_eps = a.norm_epsilon;
+  if (a.init_method_std > 0.f) c.init_method_std = a.init_method_std;
+  if (a.vocab_size) {
+    c.vocab_size = a.vocab_size;
+  } else if (tokenizer_vocab > 0) {
+    c.vocab_size = tokenizer_vocab;
+  }
+  c.validate();
+  return c;
+}
+
+}  // namespace ascent

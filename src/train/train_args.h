@@ -1,0 +1,66 @@
+#pragma once
+// Flags of `ascent train`, with Megatron-LM / AscendSpeed names (DESIGN.md section 1). The same
+// keys can come from a config file (--config run.toml); the effective values are saved into every
+// run and checkpoint directory.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/config.h"
+#include "optim/lr_schedule.h"
+#include "optim/optimizer.h"
+
+namespace ascent {
+
+struct TrainArgs {
+  // Model: a preset, then any architecture flag given overrides it.
+  std::string model = "tiny-llama";
+  int64_t num_layers = 0, hidden_size = 0, ffn_hidden_size = 0, num_attention_heads = 0;
+  bool group_query_attention = false;
+  int64_t num_query_groups = 0, max_position_embeddings = 0, vocab_size = 0;
+  std::string position_embedding_type, normalization;
+  float norm_epsilon = 0.f, init_method_std = 0.f;
+
+  // Batches.
+  int64_t micro_batch_size = 4, global_batch_size = 0, seq_length = 256, train_iters = 100;
+
+  // Data and tokenizer.
+  std::vector<std::string> data_path;
+  std::string split = "969,30,1";
+  std::string tokenizer_type = "SentencePiece", tokenizer_name_or_path;
+
+  // Optimizer and schedule.
+  OptimConfig optim;
+  LrSchedule lr;
+  std::string lr_decay_style = "linear";
+  float clip_grad = 1.0f;
+
+  // Precision, randomness.
+  bool bf16 = false;
+  uint64_t seed = 1234;
+
+  // Checkpoints, evaluation, logging.
+  std::string save, load;
+  int64_t save_interval = 0;
+  bool finetune = false;
+  int64_t eval_interval = 0, eval_iters = 10, log_interval = 10;
+  std::string metrics_file;
+
+  // Resolves derived defaults (global batch, decay iters) and validates; throws naming the flag.
+  void finalize();
+  // The effective configuration (every flag) as JSON.
+  nlohmann::json to_json() const;
+};
+
+// Registers every flag on `cmd` bound to `args`.
+void add_train_flags(CLI::App& cmd, TrainArgs& args);
+
+// The model configuration from --model plus overriding architecture flags (those given, i.e. != 0
+// or non-empty). vocab_size, when 0 everywhere, comes from `tokenizer_vocab` (if > 0).
+ModelConfig model_config_from_args(const TrainArgs& args, const CLI::App* cmd,
+                                   int64_t tokenizer_vocab);
+
+}  // namespace ascent
