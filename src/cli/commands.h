@@ -8,6 +8,7 @@ namespace ascent::cli {
 void add_plan_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 void add_tokenizer_command(CLI::App& app);
 void add_preprocess_command(CLI::App& app);
 

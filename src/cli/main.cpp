@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ascent: train, fine-tune and run LLaMA-family models natively"};
   app.require_subcommand(1);
   ascent::cli::add_train_command(app);
+  ascent::cli::add_convert_command(app);
   ascent::cli::add_plan_command(app);
   ascent::cli::add_generate_command(app);
   ascent::cli::add_tokenizer_command(app);
