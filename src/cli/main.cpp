@@ -2,8 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -16,7 +19,10 @@ int main(int argc, char** argv) {
   ascent::cli::add_tokenizer_command(app);
   ascent::cli::add_preprocess_command(app);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv);
+    std::vector<char*> ptrs;
+    for (std::string& a : args) ptrs.push_back(a.data());
+    app.parse(static_cast<int>(ptrs.size()), ptrs.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const ascent::Error& e) {

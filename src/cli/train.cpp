@@ -50,11 +50,14 @@ void run_training(TrainArgs args) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "pretrain or fine-tune (no flags: the demo)");
-  cmd->set_config("--config", "", "read flags from a TOML/INI file (keys are flag names)");
+  // Expanded before parsing (cli/config_file.h); registered here for --help.
+  cmd->add_option("--config", "TOML file whose keys are flag names; command-line flags win");
   add_train_flags(*cmd, *args);
+  // A flag from the config file followed by the same flag on the command line: the latter wins.
+  for (CLI::Option* o : cmd->get_options())
+    if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->callback([args, cmd] {
     set_log_rank(0);
-    // Only --config counts as "given" when it is the sole flag.
     if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
       run_demo(DemoOptions{});
       return;

@@ -88,16 +88,46 @@ std::vector<float> alibi_slopes(int64_t n_heads);
 //   score(i, j) = scale * <q_i, k_j> + alibi_slope[h] * (j - i)   for j <= i (else masked).
 //   out [B*T, NH*HS]; lse [B, NH, T] = log-sum-exp of each score row (stash for backward).
 // Never materialises all heads' T x T scores: work is tiled by (batch, head, query block).
+//
+// Attention dropout (dropout > 0): the probabilities are dropped after the softmax,
+//   out_i = sum_j P[i, j] * M[i, j] / (1 - dropout) * v_j,
+// with M[i, j] = dropout_keep(dropout_seed, dropout_stream, attention_dropout_index(...), dropout)
+// regenerated in backward (never stored; independent of threads and tiling). lse stays the
+// log-sum-exp of the undropped scores. dropout == 0 does no RNG work at all.
 struct AttentionDims {
   int64_t B = 0, T = 0, NH = 0, KVH = 0, HS = 0;
   float scale = 0.f;                      // usually 1/sqrt(HS)
   const float* alibi_slopes = nullptr;    // [NH] or nullptr (no ALiBi)
+  float dropout = 0.f;                    // probability of dropping a probability, in [0, 1)
+  uint64_t dropout_seed = 0, dropout_stream = 0;  // Philox key of the mask
 };
+// Mask element of query i, key j of head h in batch row b: key-major, so that the queries of one
+// key, which the kernel keeps contiguous, are consecutive counters.
+inline uint64_t attention_dropout_index(const AttentionDims& d, int64_t b, int64_t h, int64_t i,
+                                        int64_t j) {
+  return ((static_cast<uint64_t>(b * d.NH + h) * d.T) + j) * d.T + i;
+}
 void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
                        const Tensor& lse);
-// dqkv = gradient w.r.t. qkv (overwritten entirely, including k and v parts).
+// dqkv = gradient w.r.t. qkv (overwritten entirely, including k and v parts). `out` is the
+// forward output (with dropout: the dropped one).
 void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
                         const Tensor& lse, const Tensor& dout, const Tensor& dqkv);
+
+// ---------------------------------------------------------------- dropout
+// The one mask rule of every dropping kernel: element `index` of stream `stream` under key
+// `seed` is kept iff its Philox word is >= p * 2^32, the word being
+// Philox4x32-10(key = seed, counter = (stream, index / 4))[index % 4] (core/rng.h's layout).
+// Kept elements are scaled by 1 / (1 - p). p must lie in [0, 1); p == 0 keeps everything.
+bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p);
+// m[k] = (dropout_keep(seed, stream, first + k, p) ? 1 / (1 - p) : 0) for k in [0, n).
+void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m);
+// residual += x * M / (1 - p), M per flat element index of x (Megatron's bias-dropout-add with
+// the bias already in x). x, residual f32 of equal size.
+void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t stream,
+                         const Tensor& residual);
+// dx = dy * M / (1 - p), the same mask as dropout_add_forward (dx may alias dy).
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx);
 
 // ---------------------------------------------------------------- MLP activations
 // gate_up [N, 2F] = [gate | up];  y [N, F] = silu(gate) * up

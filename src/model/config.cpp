@@ -26,6 +26,10 @@ void ModelConfig::validate() const {
     throw error("[model] rotary embeddings need an even head size, got ", head_size());
   if (!(norm_eps > 0.f)) throw error("[model] --norm-epsilon must be positive");
   if (z_loss < 0.f) throw error("[model] --z-loss must be >= 0");
+  if (!(attention_dropout >= 0.f && attention_dropout < 1.f))
+    throw error("[model] --attention-dropout must be in [0, 1), got ", attention_dropout);
+  if (!(hidden_dropout >= 0.f && hidden_dropout < 1.f))
+    throw error("[model] --hidden-dropout must be in [0, 1), got ", hidden_dropout);
 }
 
 int64_t ModelConfig::num_params() const {

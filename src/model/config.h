@@ -38,6 +38,9 @@ struct ModelConfig {
   bool embedding_norm = false;   // LayerNorm right after the embedding (Bloom)
   bool lm_norm_weight = false;   // NormHead: rows of the LM head L2-normalised (Baichuan2)
   float z_loss = 0.f;            // coefficient of lse^2 added to the loss (0 = off)
+  // Training-only dropout probabilities, in [0, 1) (0 = off: no RNG work at all).
+  float attention_dropout = 0.f;  // on the attention probabilities, inside the kernel
+  float hidden_dropout = 0.f;     // on the attention and MLP outputs, before the residual add
   float init_method_std = 0.02f;
 
   int64_t head_size() const { return hidden_size / num_attention_heads; }  // HS

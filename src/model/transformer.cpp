@@ -17,7 +17,7 @@ Transformer::Transformer(ModelWeights& weights)
       stash_(256u << 20),
       scratch_(64u << 20) {}
 
-LayerContext Transformer::begin(const MicroBatch& mb) {
+LayerContext Transformer::begin(const MicroBatch& mb, DropoutMode dropout) {
   ASCENT_CHECK(mb.B > 0 && mb.T > 0 && mb.tokens) << "empty micro-batch";
   if (mb.T > cfg_.max_position_embeddings && cfg_.position != PositionType::Alibi)
     throw error("[model] sequence length ", mb.T, " exceeds max_position_embeddings ",
@@ -36,6 +36,11 @@ LayerContext Transformer::begin(const MicroBatch& mb) {
   ctx.compute = w_.compute_dtype();
   ctx.stash = &stash_;
   ctx.scratch = &scratch_;
+  if (dropout == DropoutMode::kOn) {
+    ctx.dropout.attention = cfg_.attention_dropout;
+    ctx.dropout.hidden = cfg_.hidden_dropout;
+    ctx.dropout.seed = mb.dropout_seed;
+  }
   if (mb.positions) {
     ctx.positions = mb.positions;
   } else {
@@ -46,6 +51,12 @@ LayerContext Transformer::begin(const MicroBatch& mb) {
     ctx.positions = default_positions_.data();
   }
   return ctx;
+}
+
+LayerContext Transformer::block_context(const LayerContext& ctx, int64_t l) {
+  LayerContext c = ctx;
+  c.dropout.layer = l;
+  return c;
 }
 
 void Transformer::forward_blocks(const LayerContext& ctx, const MicroBatch& mb) {
@@ -78,13 +89,14 @@ void Transformer::forward_blocks(const LayerContext& ctx, const MicroBatch& mb) 
     BlockStash& b = blocks_[l];
     const BlockParams& pm = p.blocks[l];
     const BlockParams& pc = c.blocks[l];
+    const LayerContext lc = block_context(ctx, l);
 
     Tensor h1 = f32 ? st.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});
     norm_.forward(x_[l], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
     Tensor h1_c = to_compute(ctx, h1, st);
     x_mid_[l] = st.alloc(DType::F32, {N, C});
     std::memcpy(x_mid_[l].data(), x_[l].data(), x_[l].nbytes());
-    attention_.forward(ctx, h1_c, pc, pm, x_mid_[l], &b.attn);
+    attention_.forward(lc, h1_c, pc, pm, x_mid_[l], &b.attn);
     scratch_.reset();
 
     Tensor h2 = f32 ? st.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});
@@ -92,7 +104,7 @@ void Transformer::forward_blocks(const LayerContext& ctx, const MicroBatch& mb) 
     Tensor h2_c = to_compute(ctx, h2, st);
     x_[l + 1] = st.alloc(DType::F32, {N, C});
     std::memcpy(x_[l + 1].data(), x_mid_[l].data(), x_mid_[l].nbytes());
-    mlp_.forward(ctx, h2_c, pc, pm, x_[l + 1], &b.mlp);
+    mlp_.forward(lc, h2_c, pc, pm, x_[l + 1], &b.mlp);
     scratch_.reset();
   }
 }
@@ -173,13 +185,14 @@ void Transformer::blocks_backward(const LayerContext& ctx, const Tensor& dx) {
   const ModelParams& g = w_.grads();
   for (int64_t l = cfg_.num_layers - 1; l >= 0; --l) {
     const BlockStash& b = blocks_[l];
+    const LayerContext lc = block_context(ctx, l);
     const Arena::Mark mark = scratch_.mark();
     Tensor dh = scratch_.alloc(DType::F32, {N, C});
     // dx holds d loss / d x_[l+1]; it flows unchanged through the residual to x_mid.
-    mlp_.backward(ctx, dx, c.blocks[l], b.mlp, dh, g.blocks[l]);
+    mlp_.backward(lc, dx, c.blocks[l], b.mlp, dh, g.blocks[l]);
     norm_.backward(dh, b.norm2, p.blocks[l].norm2_w, dx, g.blocks[l].norm2_w, g.blocks[l].norm2_b);
     // dx now holds d loss / d x_mid[l].
-    attention_.backward(ctx, dx, c.blocks[l], b.attn, dh, g.blocks[l]);
+    attention_.backward(lc, dx, c.blocks[l], b.attn, dh, g.blocks[l]);
     norm_.backward(dh, b.norm1, p.blocks[l].norm1_w, dx, g.blocks[l].norm1_w, g.blocks[l].norm1_b);
     scratch_.rewind(mark);
   }
@@ -202,7 +215,7 @@ void Transformer::embedding_backward(const LayerContext& ctx, const MicroBatch& 
 
 LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
   ASCENT_CHECK(mb.targets) << "forward_backward needs targets";
-  LayerContext ctx = begin(mb);
+  LayerContext ctx = begin(mb, DropoutMode::kOn);
   forward_blocks(ctx, mb);
   LossSum loss = head_forward(ctx, mb, true);
 
@@ -213,8 +226,8 @@ LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
   return loss;
 }
 
-LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits) {
-  LayerContext ctx = begin(mb);
+LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, DropoutMode dropout) {
+  LayerContext ctx = begin(mb, dropout);
   forward_blocks(ctx, mb);
   LossSum loss = head_forward(ctx, mb, false);
   if (logits.defined()) {

@@ -23,7 +23,13 @@ struct MicroBatch {
   const int32_t* tokens = nullptr;     // [B*T]
   const int32_t* targets = nullptr;    // [B*T], kIgnoreIndex (-100) = no loss
   const int32_t* positions = nullptr;  // [B*T] or nullptr for 0..T-1 in every row
+  uint64_t dropout_seed = 0;           // Philox key of this micro-batch's dropout masks
 };
+
+// Whether a forward pass applies the config's dropout. Training (forward_backward) always does;
+// evaluation does not; kOn in forward() reproduces forward_backward's masks (same dropout_seed),
+// for gradient checks.
+enum class DropoutMode { kOff, kOn };
 
 struct LossSum {
   double sum = 0.0;     // sum of per-token losses (z-loss included)
@@ -35,12 +41,14 @@ class Transformer {
  public:
   explicit Transformer(ModelWeights& weights);
 
-  // Forward and backward of one micro-batch. Gradients (+=) are those of
-  // grad_scale * (sum of token losses); pass 1/tokens for the mean loss.
+  // Forward and backward of one micro-batch, with the config's dropout keyed by mb.dropout_seed.
+  // Gradients (+=) are those of grad_scale * (sum of token losses); pass 1/tokens for the mean
+  // loss.
   LossSum forward_backward(const MicroBatch& mb, float grad_scale);
-  // Forward only. When logits is defined ([B*T, V] f32) the logits are copied there;
-  // the loss is computed when mb.targets is set.
-  LossSum forward(const MicroBatch& mb, const Tensor& logits = Tensor());
+  // Forward only; no dropout unless `dropout` is kOn. When logits is defined ([B*T, V] f32) the
+  // logits are copied there; the loss is computed when mb.targets is set.
+  LossSum forward(const MicroBatch& mb, const Tensor& logits = Tensor(),
+                  DropoutMode dropout = DropoutMode::kOff);
 
   size_t activation_bytes_peak() const { return stash_.peak() + scratch_.peak(); }
 
@@ -50,7 +58,9 @@ class Transformer {
     AttentionStash attn;
     MlpStash mlp;
   };
-  LayerContext begin(const MicroBatch& mb);
+  LayerContext begin(const MicroBatch& mb, DropoutMode dropout);
+  // ctx for block l (its dropout streams).
+  static LayerContext block_context(const LayerContext& ctx, int64_t l);
   void forward_blocks(const LayerContext& ctx, const MicroBatch& mb);
   LossSum head_forward(const LayerContext& ctx, const MicroBatch& mb, bool keep_for_backward);
   void head_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,

@@ -29,7 +29,7 @@ void check_chunks(const std::string& variant, const std::vector<int64_t>& sizes)
   int64_t T = 0;
   for (int64_t s : sizes) T += s;
   const std::vector<int32_t> tokens = random_tokens(T, cfg.vocab_size, 21);
-  const std::vector<float> ref = reference_logits(*m.transformer, cfg, tokens);
+  const std::vector<float> ref = reference_logits(m.transformer(), cfg, tokens);
 
   Decoder dec(*m.weights);
   KvCache cache(cfg, 1, T);
@@ -51,15 +51,21 @@ void check_chunks(const std::string& variant, const std::vector<int64_t>& sizes)
   }
 }
 
-TEST_P(DecoderVariant, PrefillThenOneTokenAtATimeMatchesFullForward) {
-  check_chunks(GetParam(), {4, 1, 1, 1, 1, 1, 1, 1, 1});
+// One test per variant for three chunkings (each test process pays for a Transformer's arena).
+TEST_P(DecoderVariant, IncrementalDecodingMatchesFullForward) {
+  {
+    SCOPED_TRACE("prefill of 4, then one token at a time");
+    check_chunks(GetParam(), {4, 1, 1, 1, 1, 1, 1, 1, 1});
+  }
+  {
+    SCOPED_TRACE("one token at a time from the start");
+    check_chunks(GetParam(), std::vector<int64_t>(10, 1));
+  }
+  {
+    SCOPED_TRACE("uneven chunks");
+    check_chunks(GetParam(), {5, 3, 1, 4, 2});
+  }
 }
-
-TEST_P(DecoderVariant, SingleTokenStepsFromTheStartMatchFullForward) {
-  check_chunks(GetParam(), std::vector<int64_t>(10, 1));
-}
-
-TEST_P(DecoderVariant, UnevenChunksMatchFullForward) { check_chunks(GetParam(), {5, 3, 1, 4, 2}); }
 
 // Three sequences of different lengths in one cache, at their own positions, in one call per
 // step; sequences drop out as they end. Slots are not in call order.
@@ -73,7 +79,7 @@ TEST_P(DecoderVariant, RaggedBatchMatchesFullForwardOfEachSequence) {
   std::vector<std::vector<float>> refs;
   for (size_t s = 0; s < lens.size(); ++s) {
     seqs.push_back(random_tokens(lens[s], V, 100 + s));
-    refs.push_back(reference_logits(*m.transformer, cfg, seqs[s]));
+    refs.push_back(reference_logits(m.transformer(), cfg, seqs[s]));
   }
   Decoder dec(*m.weights);
   KvCache cache(cfg, 3, 12);
@@ -113,7 +119,7 @@ TEST(Decoder, Bf16ComputeFollowsTrainingForward) {
     TinyModel& m = tiny_model(variant, DType::BF16);
     const ModelConfig& cfg = m.cfg;
     const std::vector<int32_t> tokens = random_tokens(9, cfg.vocab_size, 3);
-    const std::vector<float> ref = reference_logits(*m.transformer, cfg, tokens);
+    const std::vector<float> ref = reference_logits(m.transformer(), cfg, tokens);
     Decoder dec(*m.weights);
     KvCache cache(cfg, 1, 9);
     const int64_t V = cfg.vocab_size;

@@ -41,7 +41,7 @@ TEST_P(GenerateVariant, GreedyEqualsArgmaxOfFullForwardEachStep) {
     ASSERT_EQ(out[i].size(), 7u) << "prompt " << i;
     std::vector<int32_t> seq = prompts[i];
     for (int32_t got : out[i]) {
-      const std::vector<float> l = reference_logits(*m.transformer, cfg, seq);
+      const std::vector<float> l = reference_logits(m.transformer(), cfg, seq);
       const std::span<const float> last(l.data() + (seq.size() - 1) * cfg.vocab_size,
                                         static_cast<size_t>(cfg.vocab_size));
       EXPECT_EQ(got, sampling::argmax(last)) << "prompt " << i << " after " << seq.size();
@@ -126,7 +126,7 @@ TEST(Generate, SamplesOnlyBelowSampleVocab) {
       for (int32_t t : seq) EXPECT_LT(t, 5);
     }
   // The first greedy token is the argmax of the first five logits (with the penalty applied).
-  std::vector<float> l = reference_logits(*m.transformer, m.cfg, prompts[0]);
+  std::vector<float> l = reference_logits(m.transformer(), m.cfg, prompts[0]);
   std::span<float> last(l.data() + (prompts[0].size() - 1) * m.cfg.vocab_size, 5);
   sampling::apply_repetition_penalty(last, prompts[0], 1.3f);
   EXPECT_EQ(greedy[0][0], sampling::argmax(last));

@@ -66,11 +66,16 @@ inline std::unique_ptr<ModelWeights> tiny_weights(const ModelConfig& cfg, DType 
 
 // One model per (variant, compute dtype), built on first use and shared by every test of the
 // binary: a Transformer reserves (and zeroes) hundreds of MB of arena on its first forward, which
-// dominated the run time when each test built its own.
+// dominated the run time when each test built its own; tests that need no reference build none.
 struct TinyModel {
   ModelConfig cfg;
   std::unique_ptr<ModelWeights> weights;
-  std::unique_ptr<Transformer> transformer;
+  std::unique_ptr<Transformer> reference;  // built on first use (see transformer())
+
+  Transformer& transformer() {
+    if (!reference) reference = std::make_unique<Transformer>(*weights);
+    return *reference;
+  }
 };
 
 inline TinyModel& tiny_model(const std::string& variant, DType compute = DType::F32) {
@@ -79,7 +84,6 @@ inline TinyModel& tiny_model(const std::string& variant, DType compute = DType::
   if (!m.weights) {
     m.cfg = tiny_config(variant);
     m.weights = tiny_weights(m.cfg, compute);
-    m.transformer = std::make_unique<Transformer>(*m.weights);
   }
   return m;
 }

@@ -5,6 +5,10 @@
 // All products (forward: S = K Q^T, O = P^T V; backward: S again, dP = V dO^T, dV += P dO,
 // dK += dS Q, dQ = dS^T K) go through one small register-blocked GEMM that skips the fully
 // masked (j > i) part of the causal triangle.
+//
+// Attention dropout multiplies P by the scaled keep mask of the block, made afresh in forward and
+// in backward by kernels::dropout_mask; with dropout == 0 none of that code runs (one test per
+// block).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -178,14 +182,16 @@ struct Scratch {
   std::vector<float> ds;    // [T, kBlock]   dP, then dS (backward)
   std::vector<float> qpos;  // [kBlock]      query positions as floats
   std::vector<float> m, l;  // [kBlock]      row max and sum (forward); D = <dout, out> (backward)
-  Scratch(int64_t T, int64_t HS, bool backward)
+  std::vector<float> mask;  // [T, kBlock]   scaled dropout keep mask (only with dropout)
+  Scratch(int64_t T, int64_t HS, bool backward, bool dropout)
       : qt(HS * kBlock),
         dot(backward ? HS * kBlock : 0),
         s(T * kBlock),
         ds(backward ? T * kBlock : 0),
         qpos(kBlock),
         m(kBlock),
-        l(kBlock) {}
+        l(kBlock),
+        mask(dropout ? T * kBlock : 0) {}
 };
 
 // dst[d * nq + i] = s * src[i * ld + d]. Written row by row of dst: scattered stores with a
@@ -260,6 +266,29 @@ ASCENT_VECTORIZE void softmax_grad_block(const float* pt, float* dst, int64_t nk
   }
 }
 
+// Dropout backward: dPt = dPt_dropped * M (M already scaled by 1 / (1 - p)), then
+// dSt = scale * P * (dPt - D) as above, and P becomes the dropped P_drop = P * M for dV.
+ASCENT_VECTORIZE void softmax_grad_dropout_block(float* pt, float* dst, const float* mt, int64_t nk,
+                                                 int64_t nq, const float* qpos, const float* D,
+                                                 float scale) {
+  for (int64_t j = 0; j < nk; ++j) {
+    const float fj = static_cast<float>(j);
+    float* p = pt + j * nq;
+    float* ds = dst + j * nq;
+    const float* m = mt + j * nq;
+    for (int64_t i = 0; i < nq; ++i) {
+      const float g = scale * p[i] * (ds[i] * m[i] - D[i]);
+      ds[i] = blend(fj > qpos[i], 0.f, g);
+      p[i] *= m[i];
+    }
+  }
+}
+
+// x[k] *= m[k]
+ASCENT_VECTORIZE void multiply(float* x, const float* m, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) x[k] *= m[k];
+}
+
 // ---------------------------------------------------------------- per-block work
 // Row layout of the fused qkv: W floats per token; query head h at h*HS, key head g at
 // (NH + g)*HS, value head g at (NH + KVH + g)*HS.
@@ -293,12 +322,29 @@ void block_probs(const Layout& L, const float* qkv, int64_t h, int64_t i0, int64
   }
 }
 
+// mt [nk, nq] = scaled keep mask of queries [i0, i0 + nq) of head h in batch row b, 0 where
+// causally masked (those counters are never drawn).
+void block_dropout_mask(const AttentionDims& d, int64_t b, int64_t h, int64_t i0, int64_t nk,
+                        int64_t nq, float* mt) {
+  for (int64_t j = 0; j < nk; ++j) {
+    const int64_t first = std::max<int64_t>(0, j - i0);  // first query that sees key j
+    float* row = mt + j * nq;
+    std::fill_n(row, first, 0.f);
+    dropout_mask(d.dropout_seed, d.dropout_stream, attention_dropout_index(d, b, h, i0 + first, j),
+                 nq - first, d.dropout, row + first);
+  }
+}
+
 void forward_block(const Layout& L, const AttentionDims& d, const float* qkv, float* out,
                    float* lse, int64_t b, int64_t h, int64_t i0, Scratch& s) {
   const int64_t nq = std::min(kBlock, L.T - i0);
   const float slope = d.alibi_slopes ? d.alibi_slopes[h] : 0.f;
   const float* x = qkv + b * L.T * L.W;
   block_probs(L, x, h, i0, nq, d.scale, slope, nullptr, s);
+  if (d.dropout > 0.f) {  // P_drop = P * M; s.l keeps the undropped sums for lse
+    block_dropout_mask(d, b, h, i0, i0 + nq, nq, s.mask.data());
+    multiply(s.s.data(), s.mask.data(), (i0 + nq) * nq);
+  }
   // out[i, :] = sum_j P[j, i] v_j, then normalise by the row sums.
   float* o = out + (b * L.T + i0) * L.NH * L.HS + h * L.HS;
   Gemm g;
@@ -337,9 +383,15 @@ void backward_block(const Layout& L, const AttentionDims& d, const float* qkv, c
   g.c = s.ds.data(), g.ldc = nq;
   gemm(g, Causal::kScores, i0);
   row_dots(dout_blk, o, C, nq, L.HS, s.l.data());
-  softmax_grad_block(s.s.data(), s.ds.data(), nk, nq, s.qpos.data(), s.l.data(), d.scale);
+  if (d.dropout > 0.f) {  // dP = dP_drop * M, and s.s becomes P_drop for dv
+    block_dropout_mask(d, b, h, i0, nk, nq, s.mask.data());
+    softmax_grad_dropout_block(s.s.data(), s.ds.data(), s.mask.data(), nk, nq, s.qpos.data(),
+                               s.l.data(), d.scale);
+  } else {
+    softmax_grad_block(s.s.data(), s.ds.data(), nk, nq, s.qpos.data(), s.l.data(), d.scale);
+  }
 
-  // dv[j] += sum_i P[j, i] dout_i;  dk[j] += sum_i dS[j, i] q_i.
+  // dv[j] += sum_i P_drop[j, i] dout_i;  dk[j] += sum_i dS[j, i] q_i.
   g = Gemm{};
   g.M = nk, g.N = L.HS, g.K = nq;
   g.a = s.s.data(), g.a_rs = nq, g.a_cs = 1;
@@ -367,6 +419,7 @@ void check_dims(const AttentionDims& d, const Tensor& qkv, const Tensor& out, co
       << " HS=" << d.HS;
   ASCENT_CHECK(d.NH % d.KVH == 0) << "NH=" << d.NH << " not a multiple of KVH=" << d.KVH;
   ASCENT_CHECK(d.T < (int64_t{1} << 24)) << "T=" << d.T << " too long for float positions";
+  ASCENT_CHECK(d.dropout >= 0.f && d.dropout < 1.f) << "attention dropout " << d.dropout;
   ASCENT_CHECK(qkv.numel() == d.B * d.T * (d.NH + 2 * d.KVH) * d.HS)
       << "qkv " << qkv.shape_str() << " for B=" << d.B << " T=" << d.T << " NH=" << d.NH
       << " KVH=" << d.KVH << " HS=" << d.HS;
@@ -386,7 +439,7 @@ void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& 
   const int64_t blocks = (d.T + kBlock - 1) / kBlock, heads = d.B * d.NH;
 #pragma omp parallel
   {
-    Scratch s(d.T, d.HS, false);
+    Scratch s(d.T, d.HS, false, d.dropout > 0.f);
     // Largest (latest) query blocks first so the dynamic schedule ends balanced.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t u = 0; u < blocks * heads; ++u) {
@@ -412,7 +465,7 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
   // the GQA sum over query heads runs in a fixed order without atomics.
 #pragma omp parallel
   {
-    Scratch s(d.T, d.HS, true);
+    Scratch s(d.T, d.HS, true, d.dropout > 0.f);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t u = 0; u < d.B * d.KVH; ++u) {
       const int64_t b = u / d.KVH, kvh = u % d.KVH;

@@ -25,6 +25,9 @@ kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx) const {
   d.HS = HS_;
   d.scale = 1.0f / std::sqrt(static_cast<float>(HS_));
   d.alibi_slopes = alibi_.empty() ? nullptr : alibi_.data();
+  d.dropout = ctx.dropout.attention;
+  d.dropout_seed = ctx.dropout.seed;
+  d.dropout_stream = ctx.dropout.stream(DropoutSite::kAttentionProbs);
   return d;
 }
 
@@ -42,7 +45,7 @@ void SelfAttention::forward(const LayerContext& ctx, const Tensor& h_c, const Bl
   kernels::attention_forward(dims(ctx), st->qkv, st->out, st->lse);
   st->out_c = to_compute(ctx, st->out, *ctx.stash);
 
-  linear::forward(st->out_c, w.wo, m.bo, residual, /*accumulate=*/true);
+  linear::residual_forward(ctx, DropoutSite::kAttentionOut, st->out_c, w.wo, m.bo, residual);
 }
 
 void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
@@ -52,10 +55,10 @@ void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
   Arena& s = *ctx.scratch;
   const Arena::Mark mark = s.mark();
 
-  // Output projection.
-  Tensor dres_c = to_compute(ctx, dresidual, s);
+  // Output projection (and hidden dropout).
   Tensor dout = s.alloc(DType::F32, {N, NH_ * HS_});
-  linear::backward(dresidual, dres_c, st.out_c, w.wo, dout, g.wo, g.bo);
+  linear::residual_backward(ctx, DropoutSite::kAttentionOut, dresidual, st.out_c, w.wo, dout,
+                            g.wo, g.bo);
 
   // Attention, then undo RoPE on the q and k gradients (rotation by -theta).
   Tensor dqkv = s.alloc(DType::F32, {N, QKV});

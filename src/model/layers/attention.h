@@ -1,7 +1,8 @@
 #pragma once
 // Causal self-attention sub-layer: fused q/k/v projection, positions (RoPE on q and k, or ALiBi
-// inside the kernel, or nothing when the model adds absolute embeddings), attention, output
-// projection added into the residual stream.
+// inside the kernel, or nothing when the model adds absolute embeddings), attention (with
+// ctx.dropout.attention inside the kernel), output projection added into the residual stream
+// (through hidden dropout when ctx.dropout.hidden > 0).
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -23,8 +24,9 @@ class SelfAttention {
  public:
   explicit SelfAttention(const ModelConfig& cfg);
 
-  // residual (+=) o_proj(attention(qkv_proj(h_c))). `w` are compute-dtype weights, `m` the f32
-  // master views (biases). Fills `st` from ctx.stash.
+  // residual (+=) dropout(o_proj(attention(qkv_proj(h_c)))). `w` are compute-dtype weights, `m`
+  // the f32 master views (biases). Fills `st` from ctx.stash. Backward must get the same
+  // ctx.dropout (masks are regenerated, not stashed).
   void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
                const BlockParams& m, const Tensor& residual, AttentionStash* st) const;
   // dresidual: gradient w.r.t. the residual output [N, C] (read only).

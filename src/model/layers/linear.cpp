@@ -28,5 +28,34 @@ void backward(const Tensor& dy, const Tensor& dy_c, const Tensor& x_c, const Ten
   if (db.defined()) kernels::bias_backward(dy, db);
 }
 
+void residual_forward(const LayerContext& ctx, DropoutSite site, const Tensor& x_c,
+                      const Tensor& w_c, const Tensor& b, const Tensor& residual) {
+  const float p = ctx.dropout.hidden;
+  if (p == 0.f) {
+    forward(x_c, w_c, b, residual, /*accumulate=*/true);
+    return;
+  }
+  const Arena::Mark mark = ctx.scratch->mark();
+  Tensor y = ctx.scratch->alloc(DType::F32, {residual.size(0), residual.size(-1)});
+  forward(x_c, w_c, b, y);
+  kernels::dropout_add_forward(y, p, ctx.dropout.seed, ctx.dropout.stream(site), residual);
+  ctx.scratch->rewind(mark);
+}
+
+void residual_backward(const LayerContext& ctx, DropoutSite site, const Tensor& dresidual,
+                       const Tensor& x_c, const Tensor& w_c, const Tensor& dx, const Tensor& dw,
+                       const Tensor& db) {
+  Arena& s = *ctx.scratch;
+  const Arena::Mark mark = s.mark();
+  Tensor dy = dresidual;
+  const float p = ctx.dropout.hidden;
+  if (p > 0.f) {
+    dy = s.alloc(DType::F32, {dresidual.size(0), dresidual.size(-1)});
+    kernels::dropout_backward(dresidual, p, ctx.dropout.seed, ctx.dropout.stream(site), dy);
+  }
+  backward(dy, to_compute(ctx, dy, s), x_c, w_c, dx, dw, db);
+  s.rewind(mark);
+}
+
 }  // namespace linear
 }  // namespace ascent

@@ -1,6 +1,8 @@
 #pragma once
-// Linear projection y = x W^T (+ b), the HF nn.Linear convention (W is [out, in]).
+// Linear projection y = x W^T (+ b), the HF nn.Linear convention (W is [out, in]), and the
+// output projection of a sub-layer into the residual stream with hidden dropout.
 #include "core/tensor.h"
+#include "model/layers/context.h"
 
 namespace ascent::linear {
 
@@ -14,5 +16,17 @@ void forward(const Tensor& x_c, const Tensor& w_c, const Tensor& b, const Tensor
 //   x_c  [N, in]  forward input in compute dtype, w_c [out, in] compute weights.
 void backward(const Tensor& dy, const Tensor& dy_c, const Tensor& x_c, const Tensor& w_c,
               const Tensor& dx, const Tensor& dw, const Tensor& db);
+
+// residual [N, out] (+=) dropout(x_c w_c^T + b), Megatron's bias-dropout-add, with probability
+// ctx.dropout.hidden and the mask stream of (ctx.dropout.layer, site). Without dropout the
+// projection accumulates straight into residual (no temporary, no RNG work).
+void residual_forward(const LayerContext& ctx, DropoutSite site, const Tensor& x_c,
+                      const Tensor& w_c, const Tensor& b, const Tensor& residual);
+// Backward of residual_forward for dresidual [N, out] (read only): the projection sees
+// dresidual * M / (1 - p). dx (=) when defined, dw (+=), db (+=) when defined. Temporaries in
+// ctx.scratch (rewound).
+void residual_backward(const LayerContext& ctx, DropoutSite site, const Tensor& dresidual,
+                       const Tensor& x_c, const Tensor& w_c, const Tensor& dx, const Tensor& dw,
+                       const Tensor& db);
 
 }  // namespace ascent::linear

@@ -29,7 +29,7 @@ void Mlp::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams&
   st->a_c = to_compute(ctx, a, *ctx.stash);
   ctx.scratch->rewind(mark);
 
-  linear::forward(st->a_c, w.w_out, m.b_out, residual, /*accumulate=*/true);
+  linear::residual_forward(ctx, DropoutSite::kMlpOut, st->a_c, w.w_out, m.b_out, residual);
 }
 
 void Mlp::backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
@@ -38,9 +38,9 @@ void Mlp::backward(const LayerContext& ctx, const Tensor& dresidual, const Block
   Arena& s = *ctx.scratch;
   const Arena::Mark mark = s.mark();
 
-  Tensor dres_c = to_compute(ctx, dresidual, s);
   Tensor da = s.alloc(DType::F32, {N, F_});
-  linear::backward(dresidual, dres_c, st.a_c, w.w_out, da, g.w_out, g.b_out);
+  linear::residual_backward(ctx, DropoutSite::kMlpOut, dresidual, st.a_c, w.w_out, da, g.w_out,
+                            g.b_out);
 
   Tensor du = s.alloc(DType::F32, {N, in_rows_});
   act_backward_(da, st.u, du);

@@ -1,6 +1,7 @@
 #pragma once
 // Feed-forward sub-layer: SwiGLU (fused gate/up projection) or GeLU (tanh), chosen when the model
-// is built; the down projection is added into the residual stream.
+// is built; the down projection is added into the residual stream (through hidden dropout when
+// ctx.dropout.hidden > 0; backward must get the same ctx.dropout).
 #include "model/config.h"
 #include "model/layers/context.h"
 #include "model/params.h"
@@ -17,7 +18,7 @@ class Mlp {
  public:
   explicit Mlp(const ModelConfig& cfg);
 
-  // residual (+=) down(act(in(h_c))). w: compute weights, m: f32 master views (biases).
+  // residual (+=) dropout(down(act(in(h_c)))). w: compute weights, m: f32 master views (biases).
   void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
                const BlockParams& m, const Tensor& residual, MlpStash* st) const;
   // dh (=) [N, C]; parameter gradients in g (+=).
