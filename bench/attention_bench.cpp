@@ -1,7 +1,8 @@
 // Causal attention forward / backward throughput. GFLOP/s counts the useful causal work:
 // forward = 2 matmuls (QK^T, PV) over the lower triangle = 2 * 2 * B*NH*T*T*HS / 2,
 // backward = 5 such matmuls (S recompute, dP, dV, dK, dQ) = 2.5 x forward.
-// Args: B, T, NH, KVH, HS. Thread count from OMP_NUM_THREADS.
+// Args: B, T, NH, KVH, HS. Thread count from OMP_NUM_THREADS. The *Dropout10 cases run the R1
+// shapes with attention dropout p = 0.1 (mask regenerated in both passes; same FLOP count).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -41,21 +42,28 @@ struct Setup {
   }
 };
 
-void BM_AttentionForward(benchmark::State& state) {
+void run_forward(benchmark::State& state, float dropout) {
   Setup s(state);
+  s.d.dropout = dropout, s.d.dropout_seed = 1, s.d.dropout_stream = 2;
   for (auto _ : state) ascent::kernels::attention_forward(s.d, *s.qkv, *s.out, *s.lse);
   state.counters["GFLOP/s"] =
       benchmark::Counter(s.forward_flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_AttentionBackward(benchmark::State& state) {
+void run_backward(benchmark::State& state, float dropout) {
   Setup s(state);
+  s.d.dropout = dropout, s.d.dropout_seed = 1, s.d.dropout_stream = 2;
   ascent::kernels::attention_forward(s.d, *s.qkv, *s.out, *s.lse);
   for (auto _ : state)
     ascent::kernels::attention_backward(s.d, *s.qkv, *s.out, *s.lse, *s.dout, *s.dqkv);
   state.counters["GFLOP/s"] = benchmark::Counter(2.5 * s.forward_flops() * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
+
+void BM_AttentionForward(benchmark::State& state) { run_forward(state, 0.f); }
+void BM_AttentionBackward(benchmark::State& state) { run_backward(state, 0.f); }
+void BM_AttentionForwardDropout10(benchmark::State& state) { run_forward(state, 0.1f); }
+void BM_AttentionBackwardDropout10(benchmark::State& state) { run_backward(state, 0.1f); }
 
 // R1 (B=8, T=256, NH=6, HS=48) as MHA and two GQA groupings, then a long-sequence case.
 void shapes(benchmark::internal::Benchmark* b) {
@@ -71,6 +79,16 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_AttentionForward)->Apply(shapes);
 BENCHMARK(BM_AttentionBackward)->Apply(shapes);
+
+void r1_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"B", "T", "NH", "KVH", "HS"});
+  b->Args({8, 256, 6, 6, 48});
+  b->Args({8, 256, 6, 2, 48});
+  b->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+}
+
+BENCHMARK(BM_AttentionForwardDropout10)->Apply(r1_shapes);
+BENCHMARK(BM_AttentionBackwardDropout10)->Apply(r1_shapes);
 
 }  // namespace
 

@@ -39,6 +39,8 @@ nlohmann::json model_config_to_json(const ModelConfig& c) {
       {"lm_norm_weight", c.lm_norm_weight},
       {"z_loss", c.z_loss},
       {"init_method_std", c.init_method_std},
+      {"attention_dropout", c.attention_dropout},
+      {"hidden_dropout", c.hidden_dropout},
   };
 }
 
@@ -83,6 +85,9 @@ ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& w
     c.lm_norm_weight = get("lm_norm_weight").get<bool>();
     c.z_loss = get("z_loss").get<float>();
     c.init_method_std = get("init_method_std").get<float>();
+    // Checkpoints written before dropout existed trained without it.
+    c.attention_dropout = j.value("attention_dropout", 0.f);
+    c.hidden_dropout = j.value("hidden_dropout", 0.f);
   } catch (const nlohmann::json::exception& e) {
     throw error("[checkpoint] ", what, ": bad model config: ", e.what());
   }

@@ -84,12 +84,12 @@ bool Tensor::same_shape(const Tensor& o) const {
   return true;
 }
 
-Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
+Buffer::Buffer(size_t nbytes, bool zero) : nbytes_(nbytes) {
   if (nbytes == 0) return;
   size_t rounded = (nbytes + 63) / 64 * 64;
   data_ = std::aligned_alloc(64, rounded);
   ASCENT_CHECK(data_ != nullptr) << "out of memory allocating " << nbytes << " bytes";
-  std::memset(data_, 0, rounded);
+  if (zero) std::memset(data_, 0, rounded);
 }
 
 Buffer::~Buffer() { std::free(data_); }

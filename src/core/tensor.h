@@ -51,11 +51,12 @@ class Tensor {
   std::array<int64_t, kMaxDims> shape_{};
 };
 
-// Owning, 64-byte aligned, zero-initialised storage. Move-only.
+// Owning, 64-byte aligned storage, zero-initialised unless asked not to (arenas: pages are then
+// only faulted in when first used). Move-only.
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(size_t nbytes);
+  explicit Buffer(size_t nbytes, bool zero = true);
   Buffer(DType dtype, int64_t numel) : Buffer(static_cast<size_t>(numel) * dtype_size(dtype)) {}
   ~Buffer();
   Buffer(Buffer&& o) noexcept;

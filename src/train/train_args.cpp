@@ -18,6 +18,10 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_option("--norm-epsilon", a.norm_epsilon);
   c.add_option("--init-method-std", a.init_method_std);
   c.add_option("--vocab-size", a.vocab_size, "vocabulary size when no tokenizer is given");
+  c.add_option("--attention-dropout", a.attention_dropout,
+               "dropout probability of the attention probabilities (training only)");
+  c.add_option("--hidden-dropout", a.hidden_dropout,
+               "dropout probability of the attention and MLP outputs (training only)");
 
   c.add_option("--micro-batch-size", a.micro_batch_size);
   c.add_option("--global-batch-size", a.global_batch_size, "default: --micro-batch-size");
@@ -82,6 +86,7 @@ nlohmann::json TrainArgs::to_json() const {
       {"max-position-embeddings", max_position_embeddings}, {"vocab-size", vocab_size},
       {"position-embedding-type", position_embedding_type}, {"normalization", normalization},
       {"norm-epsilon", norm_epsilon}, {"init-method-std", init_method_std},
+      {"attention-dropout", attention_dropout}, {"hidden-dropout", hidden_dropout},
       {"micro-batch-size", micro_batch_size}, {"global-batch-size", global_batch_size},
       {"seq-length", seq_length}, {"train-iters", train_iters}, {"data-path", data_path},
       {"split", split}, {"tokenizer-type", tokenizer_type},
@@ -127,6 +132,8 @@ ModelConfig model_config_from_args(const TrainArgs& a, const CLI::App*, int64_t 
   }
   if (a.norm_epsilon > 0.f) c.norm_eps = a.norm_epsilon;
   if (a.init_method_std > 0.f) c.init_method_std = a.init_method_std;
+  c.attention_dropout = a.attention_dropout;  // presets train without dropout
+  c.hidden_dropout = a.hidden_dropout;
   if (a.vocab_size) {
     c.vocab_size = a.vocab_size;
   } else if (tokenizer_vocab > 0) {

@@ -23,6 +23,7 @@ struct TrainArgs {
   int64_t num_query_groups = 0, max_position_embeddings = 0, vocab_size = 0;
   std::string position_embedding_type, normalization;
   float norm_epsilon = 0.f, init_method_std = 0.f;
+  float attention_dropout = 0.f, hidden_dropout = 0.f;  // training only; 0 = off
 
   // Batches.
   int64_t micro_batch_size = 4, global_batch_size = 0, seq_length = 256, train_iters = 100;

@@ -7,6 +7,7 @@
 
 #include "checkpoint/hf_checkpoint.h"
 #include "core/log.h"
+#include "core/rng.h"
 #include "core/timer.h"
 #include "data/blended_dataset.h"
 #include "data/gpt_dataset.h"
@@ -17,6 +18,17 @@
 namespace fs = std::filesystem;
 
 namespace ascent {
+namespace {
+
+// Dropout key of micro-batch m of the step that starts at `iteration` (0-based): a function of
+// (seed, iteration, m) only, so a resumed run draws the same masks.
+uint64_t dropout_seed(uint64_t seed, int64_t iteration, int64_t m) {
+  uint32_t w[4];
+  Philox::block(seed, static_cast<uint64_t>(iteration), static_cast<uint64_t>(m), w);
+  return static_cast<uint64_t>(w[0]) | static_cast<uint64_t>(w[1]) << 32;
+}
+
+}  // namespace
 
 Trainer::Trainer(const TrainArgs& args, const ModelConfig& config) : args_(args) {
   weights_ = std::make_unique<ModelWeights>(config, args_.bf16 ? DType::BF16 : DType::F32);
@@ -92,7 +104,9 @@ IterationStats Trainer::train_step() {
     for (int32_t t : targets_) valid += t != kernels::kIgnoreIndex;
     // Megatron: each micro-batch's mean loss, averaged over the micro-batches.
     const float scale = 1.0f / static_cast<float>(std::max<int64_t>(valid, 1) * micro_batches);
-    const LossSum l = model_->forward_backward({B, T, tokens_.data(), targets_.data(), nullptr}, scale);
+    const MicroBatch mb{B, T, tokens_.data(), targets_.data(), nullptr,
+                        dropout_seed(args_.seed, iteration_, m)};
+    const LossSum l = model_->forward_backward(mb, scale);
     loss += l.mean() / static_cast<double>(micro_batches);
   }
   ++iteration_;

@@ -1,6 +1,7 @@
 // Causal attention kernel against a naive double-precision reference (full softmax per row), its
 // gradients against the reference's analytic gradient and against central finite differences of
-// sum(out * w), plus determinism across thread counts.
+// sum(out * w), plus determinism across thread counts. The same checks run with attention dropout,
+// the reference regenerating the mask through kernels::dropout_keep (the shared mask rule).
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -38,7 +39,9 @@ struct Case {
   AttentionDims d;
   OwnedTensor qkv, out, lse, dout, dqkv;
 
-  explicit Case(const Shape& shape, uint32_t seed = 1)
+  // dropout > 0 drops the probabilities with the mask of (dropout_seed, dropout_stream).
+  explicit Case(const Shape& shape, uint32_t seed = 1, float dropout = 0.f,
+                uint64_t dropout_seed = 0, uint64_t dropout_stream = 0)
       : s(shape),
         W((shape.NH + 2 * shape.KVH) * shape.HS),
         qkv(DType::F32, {shape.B * shape.T, W}),
@@ -50,6 +53,7 @@ struct Case {
     d.B = s.B, d.T = s.T, d.NH = s.NH, d.KVH = s.KVH, d.HS = s.HS;
     d.scale = 1.f / std::sqrt(static_cast<float>(s.HS));
     d.alibi_slopes = s.alibi ? slopes.data() : nullptr;
+    d.dropout = dropout, d.dropout_seed = dropout_seed, d.dropout_stream = dropout_stream;
     std::mt19937 gen(seed);
     std::normal_distribution<float> normal(0.f, 1.f);
     for (int64_t i = 0; i < qkv->numel(); ++i) qkv->f32()[i] = normal(gen);
@@ -60,6 +64,15 @@ struct Case {
 };
 
 // ---------------------------------------------------------------- double reference
+// M[i, j] / (1 - p) of query i, key j (1 without dropout).
+double keep_scale(const Case& c, int64_t b, int64_t h, int64_t i, int64_t j) {
+  const AttentionDims& d = c.d;
+  if (d.dropout == 0.f) return 1.0;
+  const bool keep = dropout_keep(d.dropout_seed, d.dropout_stream,
+                                 attention_dropout_index(d, b, h, i, j), d.dropout);
+  return keep ? 1.0 / (1.0 - static_cast<double>(d.dropout)) : 0.0;
+}
+
 // One (batch, head) of the forward: out_h [T, HS] and lse_h [T], from qkv in double.
 void ref_head(const Case& c, const std::vector<double>& x, int64_t b, int64_t h,
               std::vector<double>& out_h, std::vector<double>& lse_h) {
@@ -84,7 +97,8 @@ void ref_head(const Case& c, const std::vector<double>& x, int64_t b, int64_t h,
     lse_h[i] = mx + std::log(sum);
     for (int64_t j = 0; j <= i; ++j) {
       const double* v = &x[(b * s.T + j) * c.W + (s.NH + s.KVH + kv) * s.HS];
-      for (int64_t e = 0; e < s.HS; ++e) out_h[i * s.HS + e] += p[j] / sum * v[e];
+      const double pd = p[j] / sum * keep_scale(c, b, h, i, j);
+      for (int64_t e = 0; e < s.HS; ++e) out_h[i * s.HS + e] += pd * v[e];
     }
   }
 }
@@ -115,15 +129,16 @@ std::vector<double> ref_backward(const Case& c) {
             gv += g[e] * x[at(j, s.NH + s.KVH + kv) + e];
           }
           p[j] = std::exp(c.d.scale * qk + slope * static_cast<double>(j - i) - lse_h[i]);
-          dp[j] = gv;
-          D += p[j] * gv;
+          dp[j] = gv * keep_scale(c, b, h, i, j);
+          D += p[j] * dp[j];
         }
         for (int64_t j = 0; j <= i; ++j) {
           const double ds = p[j] * (dp[j] - D) * c.d.scale;
+          const double pd = p[j] * keep_scale(c, b, h, i, j);
           for (int64_t e = 0; e < s.HS; ++e) {
             dx[at(i, h) + e] += ds * x[at(j, s.NH + kv) + e];
             dx[at(j, s.NH + kv) + e] += ds * x[at(i, h) + e];
-            dx[at(j, s.NH + s.KVH + kv) + e] += p[j] * g[e];
+            dx[at(j, s.NH + s.KVH + kv) + e] += pd * g[e];
           }
         }
       }
@@ -163,10 +178,7 @@ void expect_close(const float* got, const std::vector<double>& want, double tol,
   EXPECT_LE(worst, tol) << what << " element " << at << ": got " << got[at] << " want " << want[at];
 }
 
-class AttentionTest : public ::testing::TestWithParam<Shape> {};
-
-TEST_P(AttentionTest, ForwardMatchesReference) {
-  Case c(GetParam());
+void check_forward(Case& c) {
   c.forward();
   const Shape& s = c.s;
   const std::vector<double> x = to_double(c.qkv.t);
@@ -185,8 +197,7 @@ TEST_P(AttentionTest, ForwardMatchesReference) {
   expect_close(c.lse->f32(), want_lse, 2e-6, "lse");
 }
 
-TEST_P(AttentionTest, BackwardMatchesReferenceAndFiniteDifferences) {
-  Case c(GetParam());
+void check_backward(Case& c) {
   const Shape& s = c.s;
   c.forward();
   // dqkv is overwritten entirely: start from garbage.
@@ -220,6 +231,18 @@ TEST_P(AttentionTest, BackwardMatchesReferenceAndFiniteDifferences) {
   }
 }
 
+class AttentionTest : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(AttentionTest, ForwardMatchesReference) {
+  Case c(GetParam());
+  check_forward(c);
+}
+
+TEST_P(AttentionTest, BackwardMatchesReferenceAndFiniteDifferences) {
+  Case c(GetParam());
+  check_backward(c);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AttentionTest,
     ::testing::Values(Shape{1, 1, 1, 1, 8, false, 4},      // single token
@@ -239,24 +262,99 @@ INSTANTIATE_TEST_SUITE_P(
       return os.str();
     });
 
-// Results must not depend on the number of threads (GQA dk/dv sums run in a fixed order).
+// With dropout: the same reference and finite-difference checks, the mask fixed by the key.
+struct DropoutShape {
+  Shape shape;
+  float p;
+};
+
+void PrintTo(const DropoutShape& s, std::ostream* os) {
+  PrintTo(s.shape, os);
+  *os << "_p" << static_cast<int>(std::lround(s.p * 100));
+}
+
+class AttentionDropoutTest : public ::testing::TestWithParam<DropoutShape> {};
+
+TEST_P(AttentionDropoutTest, ForwardMatchesReference) {
+  Case c(GetParam().shape, 1, GetParam().p, 99, 5);
+  check_forward(c);
+}
+
+TEST_P(AttentionDropoutTest, BackwardMatchesReferenceAndFiniteDifferences) {
+  Case c(GetParam().shape, 1, GetParam().p, 99, 5);
+  check_backward(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AttentionDropoutTest,
+    ::testing::Values(DropoutShape{{1, 1, 1, 1, 8, false, 4}, 0.5f},     // single token
+                      DropoutShape{{2, 7, 2, 2, 8, true, 12}, 0.3f},     // odd T, ALiBi
+                      DropoutShape{{1, 9, 3, 1, 5, true, 12}, 0.1f},     // MQA, tiny head
+                      DropoutShape{{2, 33, 6, 2, 48, true, 10}, 0.2f},   // GQA, odd T
+                      DropoutShape{{2, 100, 6, 3, 24, false, 6}, 0.1f},  // two query blocks
+                      DropoutShape{{1, 130, 2, 2, 128, true, 4}, 0.5f},  // partial last block
+                      DropoutShape{{1, 256, 6, 2, 48, true, 3}, 0.1f},   // R1 GQA with ALiBi
+                      DropoutShape{{1, 200, 2, 1, 16, false, 4}, 0.9f}), // almost all dropped
+    [](const ::testing::TestParamInfo<DropoutShape>& info) {
+      std::ostringstream os;
+      PrintTo(info.param, &os);
+      return os.str();
+    });
+
+struct Results {
+  std::vector<float> out, lse, dqkv;
+};
+
+Results run(const Shape& s, int threads, float p, uint64_t seed, uint64_t stream) {
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  Case c(s, 1, p, seed, stream);
+  c.forward();
+  c.backward();
+  omp_set_num_threads(saved);
+  return {std::vector<float>(c.out->f32(), c.out->f32() + c.out->numel()),
+          std::vector<float>(c.lse->f32(), c.lse->f32() + c.lse->numel()),
+          std::vector<float>(c.dqkv->f32(), c.dqkv->f32() + c.dqkv->numel())};
+}
+
+// Results must not depend on the number of threads (GQA dk/dv sums run in a fixed order; the
+// dropout mask depends only on the element).
 TEST(Attention, DeterministicAcrossThreadCounts) {
   const Shape s{2, 150, 6, 2, 32, true, 0};
-  std::vector<float> out[2], lse[2], dqkv[2];
-  const int saved = omp_get_max_threads();
-  for (int run = 0; run < 2; ++run) {
-    omp_set_num_threads(run == 0 ? 1 : 3);
-    Case c(s);
-    c.forward();
-    c.backward();
-    out[run].assign(c.out->f32(), c.out->f32() + c.out->numel());
-    lse[run].assign(c.lse->f32(), c.lse->f32() + c.lse->numel());
-    dqkv[run].assign(c.dqkv->f32(), c.dqkv->f32() + c.dqkv->numel());
+  for (float p : {0.f, 0.25f}) {
+    SCOPED_TRACE(p);
+    const Results one = run(s, 1, p, 7, 3);
+    for (int threads : {2, 3}) {
+      const Results r = run(s, threads, p, 7, 3);
+      EXPECT_EQ(one.out, r.out) << threads << " threads";
+      EXPECT_EQ(one.lse, r.lse) << threads << " threads";
+      EXPECT_EQ(one.dqkv, r.dqkv) << threads << " threads";
+    }
   }
-  omp_set_num_threads(saved);
-  EXPECT_EQ(out[0], out[1]);
-  EXPECT_EQ(lse[0], lse[1]);
-  EXPECT_EQ(dqkv[0], dqkv[1]);
+}
+
+// p == 0 is exactly the kernel without dropout, whatever the key.
+TEST(Attention, ZeroDropoutIsBitIdentical) {
+  const Shape s{2, 100, 6, 3, 24, true, 0};
+  const Results plain = run(s, 2, 0.f, 0, 0), keyed = run(s, 2, 0.f, 12345, 678);
+  EXPECT_EQ(plain.out, keyed.out);
+  EXPECT_EQ(plain.lse, keyed.lse);
+  EXPECT_EQ(plain.dqkv, keyed.dqkv);
+}
+
+// Dropout leaves lse (the undropped normaliser) alone, changes the output, and the key chooses
+// the mask: equal keys agree bit for bit, another seed or stream does not.
+TEST(Attention, DropoutKeyChoosesTheMask) {
+  const Shape s{1, 70, 4, 2, 16, false, 0};
+  const Results plain = run(s, 2, 0.f, 0, 0);
+  const Results a = run(s, 2, 0.2f, 1, 1), again = run(s, 2, 0.2f, 1, 1);
+  const Results other_seed = run(s, 2, 0.2f, 2, 1), other_stream = run(s, 2, 0.2f, 1, 2);
+  EXPECT_EQ(plain.lse, a.lse);
+  EXPECT_NE(plain.out, a.out);
+  EXPECT_EQ(a.out, again.out);
+  EXPECT_EQ(a.dqkv, again.dqkv);
+  EXPECT_NE(a.out, other_seed.out);
+  EXPECT_NE(a.out, other_stream.out);
 }
 
 // Large scores: the softmax must stay finite and match the reference (max subtraction works).
