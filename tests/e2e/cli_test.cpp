@@ -1,0 +1,86 @@
+// The `ascent` binary end to end: train from a config file (command-line flags win), convert the
+// checkpoint to HF, generate from it, and clear errors for bad input.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/ascent_checkpoint.h"
+#include "checkpoint/hf_checkpoint.h"
+#include "../train/train_test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace ascent {
+namespace {
+
+struct CliRun {
+  int rc;
+  std::string out;
+};
+
+CliRun run_ascent(const std::string& args) {
+  const std::string cmd = std::string(ASCENT_BINARY_DIR) + "/ascent " + args + " 2>&1";
+  CliRun r{0, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  r.rc = pclose(p);
+  return r;
+}
+
+TEST(Cli, ConfigFileTrainConvertGenerate) {
+  const std::string dir = testing::scratch_dir("e2e_cli");
+  const std::string prefix = testing::random_dataset(dir, 80, 512, 8);
+  {
+    std::ofstream f(dir + "/run.toml");
+    f << "model = \"tiny-gqa\"\n"
+      << "data-path = \"" << prefix << "\"\n"
+      << "split = \"90,10,0\"\nseq-length = 32\nmicro-batch-size = 2\n"
+      << "global-batch-size = 4\ntrain-iters = 50\nlr = 0.002\n"
+      << "save = \"" << dir << "/ckpt\"\nlog-interval = 1\n";
+  }
+  CliRun t = run_ascent("train --config " + dir + "/run.toml --train-iters 3");
+  ASSERT_EQ(t.rc, 0) << t.out;
+  EXPECT_NE(t.out.find("iteration      3/3"), std::string::npos) << t.out;
+  const nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir + "/ckpt/run_config.json"));
+  EXPECT_EQ(cfg["seq-length"], 32);
+  EXPECT_EQ(cfg["train-iters"], 3);  // the command line wins over the file
+  EXPECT_EQ(cfg["global-batch-size"], 4);
+
+  CliRun c = run_ascent("convert --load " + dir + "/ckpt --save " + dir + "/hf --to-hf");
+  ASSERT_EQ(c.rc, 0) << c.out;
+  const CheckpointInfo ckpt = open_checkpoint(dir + "/ckpt");
+  ModelWeights a(ckpt.config, DType::F32), b(read_hf_config(dir + "/hf"), DType::F32);
+  load_checkpoint(ckpt, a, nullptr);
+  load_hf_weights(dir + "/hf", b.config(), b.layout(), b.master());
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.master(), b.master(), static_cast<size_t>(a.size()) * 4), 0);
+
+  CliRun g = run_ascent("generate --load " + dir + "/hf --prompt \"1 2 3\" --max-new-tokens 5");
+  ASSERT_EQ(g.rc, 0) << g.out;
+  EXPECT_NE(g.out.find("output"), std::string::npos) << g.out;
+}
+
+TEST(Cli, BadInputNamesTheProblem) {
+  CliRun r = run_ascent("train --data-path /nonexistent/corpus_text_document --train-iters 1");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.out.find("/nonexistent/corpus_text_document"), std::string::npos) << r.out;
+  r = run_ascent("train --data-path x --micro-batch-size 3 --global-batch-size 4");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.out.find("--global-batch-size"), std::string::npos) << r.out;
+  r = run_ascent("train --model no-such-model --data-path x");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.out.find("no-such-model"), std::string::npos) << r.out;
+  r = run_ascent("train --load /nonexistent-ckpt --data-path x");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.out.find("/nonexistent-ckpt"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace ascent
