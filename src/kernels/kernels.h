@@ -115,10 +115,12 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
                         const Tensor& lse, const Tensor& dout, const Tensor& dqkv);
 
 // ---------------------------------------------------------------- dropout
-// The one mask rule of every dropping kernel: element `index` of stream `stream` under key
-// `seed` is kept iff its Philox word is >= p * 2^32, the word being
-// Philox4x32-10(key = seed, counter = (stream, index / 4))[index % 4] (core/rng.h's layout).
-// Kept elements are scaled by 1 / (1 - p). p must lie in [0, 1); p == 0 keeps everything.
+// The one mask rule of every dropping kernel. Each Philox4x32-10 block (key = seed, counter =
+// (stream, c)) gives 8 elements 16 bits each; element `index` is kept iff its 16 bits are
+// >= round(p * 2^16), so p is resolved to 1/65536. With g = index / 64, k = index % 64, the bits
+// are half (k / 8) % 2 (0 = low) of word k / 16 of counter 8 g + k % 8: 8 consecutive counters
+// fill 64 consecutive elements in the order a vector of 8 counters produces them. Kept elements
+// are scaled by 1 / (1 - p). p must lie in [0, 1); p == 0 keeps everything.
 bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p);
 // m[k] = (dropout_keep(seed, stream, first + k, p) ? 1 / (1 - p) : 0) for k in [0, n).
 void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m);

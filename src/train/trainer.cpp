@@ -104,8 +104,8 @@ IterationStats Trainer::train_step() {
     for (int32_t t : targets_) valid += t != kernels::kIgnoreIndex;
     // Megatron: each micro-batch's mean loss, averaged over the micro-batches.
     const float scale = 1.0f / static_cast<float>(std::max<int64_t>(valid, 1) * micro_batches);
-    const MicroBatch mb{B, T, tokens_.data(), targets_.data(), nullptr,
-                        dropout_seed(args_.seed, iteration_, m)};
+    const MicroBatch mb{
+        B, T, tokens_.data(), targets_.data(), nullptr, dropout_seed(args_.seed, iteration_, m)};
     const LossSum l = model_->forward_backward(mb, scale);
     loss += l.mean() / static_cast<double>(micro_batches);
   }

@@ -1,6 +1,7 @@
-// Dropout: the mask rule (Philox word against p * 2^32), the vectorised mask maker against it at
-// every alignment, mask statistics, dropout_add_forward / dropout_backward against a reference
-// that regenerates the mask, and determinism across thread counts.
+// Dropout: the mask rule (16 bits of a Philox word against p * 2^16), the vectorised mask maker
+// against it at every alignment and for keys with high bits set, mask statistics,
+// dropout_add_forward / dropout_backward against a reference that regenerates the mask, and
+// determinism across thread counts.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,18 +20,21 @@ using test::Vec;
 // Sizes around the parallel block (2^14) and the mask chunk (1024).
 constexpr int64_t kSizes[] = {1, 7, 1000, 1025, 16384, 70001};
 
-// The rule as kernels.h states it, from core's scalar Philox.
+// The rule as kernels.h states it, from core's scalar Philox: 16 bits of one Philox word per
+// element, 8 consecutive counters per 64 consecutive elements.
 bool spec_keep(uint64_t seed, uint64_t stream, uint64_t index, float p) {
+  const uint64_t g = index / 64, k = index % 64;
   uint32_t w[4];
-  Philox::block(seed, stream, index / 4, w);
-  const double threshold = std::nearbyint(static_cast<double>(p) * 4294967296.0);
-  return static_cast<double>(w[index % 4]) >= threshold;
+  Philox::block(seed, stream, 8 * g + k % 8, w);
+  const uint32_t bits = (k / 8) % 2 == 0 ? w[k / 16] & 0xffffu : w[k / 16] >> 16;
+  return bits >= std::nearbyint(static_cast<double>(p) * 65536.0);
 }
 
 TEST(Dropout, KeepFollowsThePhiloxRule) {
   for (float p : {0.f, 0.1f, 0.5f, 0.9f}) {
     for (uint64_t i = 0; i < 4000; ++i) {
-      ASSERT_EQ(kernels::dropout_keep(3, 9, i, p), spec_keep(3, 9, i, p)) << "p " << p << " i " << i;
+      ASSERT_EQ(kernels::dropout_keep(3, 9, i, p), spec_keep(3, 9, i, p))
+          << "p " << p << " i " << i;
       ASSERT_EQ(kernels::dropout_keep(~0ull, 1ull << 40, i + (1ull << 33), p),
                 spec_keep(~0ull, 1ull << 40, i + (1ull << 33), p));
     }
@@ -39,18 +43,25 @@ TEST(Dropout, KeepFollowsThePhiloxRule) {
 
 // The vectorised mask maker at every alignment of its first index and many lengths.
 TEST(Dropout, MaskMatchesKeepAtEveryAlignment) {
-  const float p = 0.3f, keep = 1.f / (1.f - p);
+  struct Key {
+    uint64_t seed, stream;
+  };
   std::vector<float> m(3000);
-  for (uint64_t first : {0ull, 1ull, 2ull, 3ull, 5ull, 1023ull, (1ull << 35) + 2}) {
-    for (int64_t n : {1, 2, 3, 4, 5, 17, 64, 1023, 1024, 1025, 3000}) {
-      std::fill(m.begin(), m.end(), -1.f);
-      kernels::dropout_mask(77, 4, first, n, p, m.data());
-      for (int64_t k = 0; k < n; ++k) {
-        const float want = kernels::dropout_keep(77, 4, first + k, p) ? keep : 0.f;
-        ASSERT_EQ(m[k], want) << "first " << first << " n " << n << " k " << k;
-      }
-      if (n < 3000) {
-        ASSERT_EQ(m[n], -1.f) << "wrote past n = " << n;
+  for (const Key key : {Key{77, 4}, Key{0xDEADBEEF12345678ull, (1ull << 40) | 5}}) {
+    for (float p : {0.3f, 0.05f}) {
+      const float keep = 1.f / (1.f - p);
+      for (uint64_t first : {0ull, 1ull, 3ull, 63ull, 64ull, 65ull, 1023ull, (1ull << 38) + 2}) {
+        for (int64_t n : {1, 2, 5, 17, 63, 64, 65, 128, 1023, 1025, 3000}) {
+          std::fill(m.begin(), m.end(), -1.f);
+          kernels::dropout_mask(key.seed, key.stream, first, n, p, m.data());
+          for (int64_t k = 0; k < n; ++k) {
+            const float want = spec_keep(key.seed, key.stream, first + k, p) ? keep : 0.f;
+            ASSERT_EQ(m[k], want) << "first " << first << " n " << n << " k " << k;
+          }
+          if (n < 3000) {
+            ASSERT_EQ(m[n], -1.f) << "wrote past n = " << n;
+          }
+        }
       }
     }
   }

@@ -26,8 +26,7 @@ ModelConfig tiny(const std::string& variant) {
   c.num_query_groups = 2;
   c.max_position_embeddings = 16;
   c.init_method_std = 0.3f;
-  if (variant == "attention" || variant == "both" || variant == "bloom")
-    c.attention_dropout = 0.3f;
+  if (variant == "attention" || variant == "both" || variant == "bloom") c.attention_dropout = 0.3f;
   if (variant == "hidden" || variant == "both" || variant == "bloom") c.hidden_dropout = 0.2f;
   if (variant == "bloom") {  // biases inside the dropout, LayerNorm, GeLU, ALiBi
     c.norm = NormType::LayerNorm;

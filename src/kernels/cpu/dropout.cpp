@@ -1,8 +1,9 @@
 // Dropout masks and the hidden-state dropout kernels; contract in kernels.h. Masks are never
 // stored: every kernel regenerates them from the Philox key and the element index, so forward and
-// backward agree and nothing depends on threads or tiling. The words of many counters are made at
-// once in a loop the compiler vectorises (32 x 32 -> 64-bit products are single instructions in
-// AVX2 / AVX-512), which is what makes regenerating cheaper than storing.
+// backward agree and nothing depends on threads or tiling. Making them is the whole cost of
+// dropout, so with AVX2 Philox runs on 8 counters at once, 16 bits per element, in the order the
+// vector produces them (hand intrinsics: GCC lowers a 64-bit vector product to three multiplies
+// plus shifts, and its vectoriser re-packs the halves across lanes; both several times slower).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,55 +12,117 @@
 #include "kernels/cpu/vectorize.h"
 #include "kernels/kernels.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ASCENT_HAVE_AVX2_PATH 1
+#endif
+
 namespace ascent::kernels {
 namespace {
 
-constexpr int64_t kChunk = 1024;  // mask elements made per pass (stack buffers)
+constexpr int64_t kGroup = 64;    // elements made from 8 Philox blocks (8 counters x 4 words x 2)
+constexpr int64_t kChunk = 1024;  // mask elements per pass of the tensor kernels (stack buffer)
 constexpr int64_t kBlock = 1 << 14;  // elements per parallel unit of the tensor kernels
+constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // Philox4x32 constants (core/rng.cpp)
+constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
 
-// Elements are dropped when their word is below this; p * 2^32 rounded.
+// Elements whose 16 bits are below this are dropped: round(p * 2^16).
 uint32_t drop_threshold(float p) {
-  const double t = std::nearbyint(static_cast<double>(p) * 4294967296.0);
-  return static_cast<uint32_t>(std::clamp(t, 0.0, 4294967295.0));
+  return static_cast<uint32_t>(std::nearbyint(static_cast<double>(p) * 65536.0));
 }
 
 void check_p(float p) { ASCENT_CHECK(p >= 0.f && p < 1.f) << "dropout probability " << p; }
 
-// w[4 * k + r] = word r of Philox4x32-10(key, counter = (ctr_hi, c0 + k)) for k in [0, nb); the
-// same rounds as core's Philox::block, lane by lane.
-ASCENT_VECTORIZE void philox_words(uint64_t key, uint64_t ctr_hi, uint64_t c0, int64_t nb,
-                                   uint32_t* __restrict w) {
-  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  const uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
-  const uint32_t hi0 = static_cast<uint32_t>(ctr_hi), hi1 = static_cast<uint32_t>(ctr_hi >> 32);
-  for (int64_t k = 0; k < nb; ++k) {
-    const uint64_t ctr = c0 + static_cast<uint64_t>(k);
-    uint32_t x0 = static_cast<uint32_t>(ctr), x1 = static_cast<uint32_t>(ctr >> 32);
-    uint32_t x2 = hi0, x3 = hi1, y0 = k0, y1 = k1;
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; ++r) {
-      const uint64_t p0 = static_cast<uint64_t>(kM0) * x0;
-      const uint64_t p1 = static_cast<uint64_t>(kM1) * x2;
-      const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ x1 ^ y0;
-      const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ x3 ^ y1;
-      x1 = static_cast<uint32_t>(p1);
-      x3 = static_cast<uint32_t>(p0);
-      x0 = n0;
-      x2 = n2;
-      y0 += kW0;
-      y1 += kW1;
+// m[16 r + 8 h + l] = keep or 0 from half h of word r of counter 8 g + l: the layout of
+// kernels.h, written the way the vector code produces it.
+using MaskGroup = void (*)(uint64_t seed, uint64_t stream, uint64_t g, uint32_t thr, float keep,
+                           float* m);
+
+void mask_group_scalar(uint64_t seed, uint64_t stream, uint64_t g, uint32_t thr, float keep,
+                       float* m) {
+  for (int l = 0; l < 8; ++l) {
+    uint32_t w[4];
+    Philox::block(seed, stream, 8 * g + l, w);
+    for (int r = 0; r < 4; ++r) {
+      m[16 * r + l] = (w[r] & 0xffffu) >= thr ? keep : 0.f;
+      m[16 * r + 8 + l] = (w[r] >> 16) >= thr ? keep : 0.f;
     }
-    w[4 * k] = x0;
-    w[4 * k + 1] = x1;
-    w[4 * k + 2] = x2;
-    w[4 * k + 3] = x3;
   }
 }
 
-ASCENT_VECTORIZE void threshold_words(const uint32_t* w, int64_t n, uint32_t thr, float keep,
-                                      float* m) {
-  for (int64_t k = 0; k < n; ++k) m[k] = w[k] >= thr ? keep : 0.f;
+#ifdef ASCENT_HAVE_AVX2_PATH
+// hi and lo halves of the 32 x 32-bit products x * m lane by lane: even and odd lanes multiplied
+// as 64-bit lanes, then blended back in place.
+__attribute__((target("avx2"), always_inline)) inline void mulhilo(__m256i x, __m256i m,
+                                                                   __m256i& hi, __m256i& lo) {
+  const __m256i pe = _mm256_mul_epu32(x, m);
+  const __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);
+  lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+  hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+}
+
+// The rounds of core's Philox::block on counters (stream, 8 g + lane).
+__attribute__((target("avx2"))) void mask_group_avx2(uint64_t seed, uint64_t stream, uint64_t g,
+                                                     uint32_t thr, float keep, float* m) {
+  const uint64_t c = 8 * g;  // the low word of c + lane never carries: c is a multiple of 8
+  __m256i x0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(c))),
+                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  __m256i x1 = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(c >> 32)));
+  __m256i x2 = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(stream)));
+  __m256i x3 = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(stream >> 32)));
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kM1));
+  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  for (int r = 0; r < 10; ++r) {
+    __m256i hi0, lo0, hi1, lo1;
+    mulhilo(x0, m0, hi0, lo0);
+    mulhilo(x2, m1, hi1, lo1);
+    x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+    x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+    x1 = lo1;
+    x3 = lo0;
+    k0 += kW0;
+    k1 += kW1;
+  }
+  // 16-bit halves against the threshold (as signed 32-bit: both are <= 2^16).
+  const __m256i t = _mm256_set1_epi32(static_cast<int>(thr) - 1);  // kept: bits > thr - 1
+  const __m256 kb = _mm256_set1_ps(keep);
+  const __m256i low = _mm256_set1_epi32(0xffff);
+  const __m256i words[4] = {x0, x1, x2, x3};
+  for (int r = 0; r < 4; ++r) {
+    const __m256i halves[2] = {_mm256_and_si256(words[r], low), _mm256_srli_epi32(words[r], 16)};
+    for (int h = 0; h < 2; ++h) {
+      const __m256 kept = _mm256_castsi256_ps(_mm256_cmpgt_epi32(halves[h], t));
+      _mm256_storeu_ps(m + 16 * r + 8 * h, _mm256_and_ps(kept, kb));
+    }
+  }
+}
+
+#endif
+
+MaskGroup pick_mask_group() {
+#ifdef ASCENT_HAVE_AVX2_PATH
+  if (__builtin_cpu_supports("avx2")) return mask_group_avx2;
+#endif
+  return mask_group_scalar;
+}
+
+// The mask of elements [first, first + n): whole groups straight into m, partial ones through a
+// buffer.
+void make_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, uint32_t thr, float keep,
+               float* m) {
+  static const MaskGroup mask_group = pick_mask_group();
+  alignas(32) float buf[kGroup];
+  const uint64_t end = first + static_cast<uint64_t>(n);
+  for (uint64_t g = first / kGroup; g * kGroup < end; ++g) {
+    const uint64_t a = std::max(first, g * kGroup), b = std::min(end, (g + 1) * kGroup);
+    if (b - a == kGroup) {
+      mask_group(seed, stream, g, thr, keep, m + (a - first));
+    } else {
+      mask_group(seed, stream, g, thr, keep, buf);
+      std::copy(buf + (a - g * kGroup), buf + (b - g * kGroup), m + (a - first));
+    }
+  }
 }
 
 // residual[k] += x[k] * m[k]
@@ -101,23 +164,16 @@ void check_same_f32(const Tensor& a, const Tensor& b, const char* op) {
 
 bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p) {
   check_p(p);
+  const uint64_t g = index / kGroup, k = index % kGroup;
   uint32_t w[4];
-  Philox::block(seed, stream, index / 4, w);
-  return w[index % 4] >= drop_threshold(p);
+  Philox::block(seed, stream, 8 * g + k % 8, w);
+  const uint32_t bits = (w[k / 16] >> (16 * ((k / 8) % 2))) & 0xffffu;
+  return bits >= drop_threshold(p);
 }
 
 void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m) {
   check_p(p);
-  const uint32_t thr = drop_threshold(p);
-  const float keep = 1.f / (1.f - p);
-  uint32_t w[kChunk + 8];
-  for (int64_t k = 0; k < n; k += kChunk) {
-    const int64_t len = std::min(kChunk, n - k);
-    const uint64_t a = first + static_cast<uint64_t>(k);  // first index of this chunk
-    const uint64_t c0 = a / 4, c1 = (a + static_cast<uint64_t>(len) + 3) / 4;
-    philox_words(seed, stream, c0, static_cast<int64_t>(c1 - c0), w);
-    threshold_words(w + (a - 4 * c0), len, thr, keep, m + k);
-  }
+  make_mask(seed, stream, first, n, drop_threshold(p), 1.f / (1.f - p), m);
 }
 
 void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t stream,
@@ -132,8 +188,7 @@ void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t strea
   });
 }
 
-void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream,
-                      const Tensor& dx) {
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx) {
   check_same_f32(dy, dx, "dropout_backward");
   check_p(p);
   const float* g = dy.f32();

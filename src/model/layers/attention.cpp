@@ -57,8 +57,8 @@ void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
 
   // Output projection (and hidden dropout).
   Tensor dout = s.alloc(DType::F32, {N, NH_ * HS_});
-  linear::residual_backward(ctx, DropoutSite::kAttentionOut, dresidual, st.out_c, w.wo, dout,
-                            g.wo, g.bo);
+  linear::residual_backward(ctx, DropoutSite::kAttentionOut, dresidual, st.out_c, w.wo, dout, g.wo,
+                            g.bo);
 
   // Attention, then undo RoPE on the q and k gradients (rotation by -theta).
   Tensor dqkv = s.alloc(DType::F32, {N, QKV});

@@ -19,7 +19,7 @@ struct DropoutKey {
   float attention = 0.f;  // attention probabilities (ModelConfig::attention_dropout)
   float hidden = 0.f;     // sub-layer outputs before the residual add (ModelConfig::hidden_dropout)
   uint64_t seed = 0;
-  int64_t layer = 0;      // block index in the whole model
+  int64_t layer = 0;  // block index in the whole model
 
   uint64_t stream(DropoutSite site) const {
     return static_cast<uint64_t>(layer) * 3 + static_cast<uint64_t>(site);
