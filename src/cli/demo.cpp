@@ -105,6 +105,10 @@ void run_demo(const DemoOptions& opts) {
   tok.output_prefix = (dir / "tokenizer").string();
   tok.vocab_size = static_cast<int>(opts.vocab_size);
   tok.model_type = "bpe";
+  // Keep line breaks: verse without them is not Shakespeare.
+  tok.byte_fallback = true;
+  tok.normalization = "identity";
+  tok.remove_extra_whitespaces = false;
   tokenizer::train_sentencepiece(tok);
   const std::string tok_path = tok.output_prefix + ".model";
 

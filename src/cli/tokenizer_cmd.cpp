@@ -92,6 +92,9 @@ void add_tokenizer_command(CLI::App& app) {
                 "fraction of characters the pieces must cover")
       ->capture_default_str();
   t->add_flag("--byte-fallback", train->byte_fallback, "unknown bytes become <0xNN> pieces");
+  t->add_option("--normalization", train->normalization, "nmt_nfkc (default), nfkc, identity, ...");
+  t->add_flag("--keep-whitespace{false}", train->remove_extra_whitespaces,
+              "keep runs of spaces and newlines instead of collapsing them");
   t->add_option("--unk-id", train->unk_id)->capture_default_str();
   t->add_option("--bos-id", train->bos_id, "-1: none")->capture_default_str();
   t->add_option("--eos-id", train->eos_id, "-1: none")->capture_default_str();

@@ -86,6 +86,8 @@ void train_sentencepiece(const TrainOptions& opts) {
       {"model_type", opts.model_type},
       {"character_coverage", fmt::format("{}", opts.character_coverage)},  // shortest exact
       {"byte_fallback", opts.byte_fallback ? "true" : "false"},
+      {"normalization_rule_name", opts.normalization},
+      {"remove_extra_whitespaces", opts.remove_extra_whitespaces ? "true" : "false"},
       {"unk_id", str(opts.unk_id)},
       {"bos_id", str(opts.bos_id)},
       {"eos_id", str(opts.eos_id)},

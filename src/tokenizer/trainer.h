@@ -13,6 +13,10 @@ struct TrainOptions {
   std::string model_type = "bpe";   // --model-type: bpe | unigram
   double character_coverage = 1.0;  // --character-coverage: (0, 1]
   bool byte_fallback = false;       // --byte-fallback: unknown UTF-8 bytes become <0xNN> pieces
+  // --normalization: SentencePiece's rule (nmt_nfkc, nfkc, identity, ...). identity together with
+  // --keep-whitespace and --byte-fallback keeps newlines (as <0x0A>), which verse needs.
+  std::string normalization = "nmt_nfkc";
+  bool remove_extra_whitespaces = true;  // false with --keep-whitespace
   // Special ids (LLaMA's layout by default); -1 leaves the token out of the vocabulary.
   int unk_id = 0, bos_id = 1, eos_id = 2, pad_id = -1;
   // At most this many lines are sampled from the corpus (seeded, so reproducible).

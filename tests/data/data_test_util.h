@@ -17,35 +17,16 @@
 
 #include "core/error.h"
 #include "data/indexed_dataset.h"
+#include "support/test_dir.h"
 
 namespace ascent::data::testing {
+
+using ascent::testing::expect_error;
+using ascent::testing::TestDir;
 
 // documents -> sequences -> tokens, the shape the oracle reads and writes.
 using Documents = std::vector<std::vector<std::vector<int32_t>>>;
 
-// A fresh directory under ASCENT_BINARY_DIR, removed at the end of the test.
-class TestDir {
- public:
-  TestDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-    for (char& ch : name)
-      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    path_ = std::filesystem::path(ASCENT_BINARY_DIR) / "data_test_tmp" /
-            (std::to_string(getpid()) + "_" + name);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TestDir() { std::filesystem::remove_all(path_); }
-  TestDir(const TestDir&) = delete;
-  TestDir& operator=(const TestDir&) = delete;
-
-  std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -173,17 +154,5 @@ inline Documents read_all(const IndexedDataset& ds) {
   return docs;
 }
 
-// Runs f, expecting an ascent::Error whose message contains every one of parts.
-inline void expect_error(const std::function<void()>& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-  } catch (const ascent::Error& e) {
-    const std::string msg = e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
-    return;
-  }
-  ADD_FAILURE() << "no ascent::Error thrown";
-}
 
 }  // namespace ascent::data::testing

@@ -12,7 +12,7 @@
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace ascent::inference {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace ascent::inference {
 namespace {

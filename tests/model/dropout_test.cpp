@@ -6,35 +6,22 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
 #include "model/transformer.h"
+#include "support/tiny_models.h"
 
 namespace ascent {
 namespace {
 
+// The shared tiny GQA (or Bloom-style) model with dropout at the named sites.
 ModelConfig tiny(const std::string& variant) {
-  ModelConfig c;
-  c.name = variant;
-  c.vocab_size = 37;
-  c.hidden_size = 24;
-  c.ffn_hidden_size = 40;
-  c.num_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_query_groups = 2;
-  c.max_position_embeddings = 16;
-  c.init_method_std = 0.3f;
+  ModelConfig c = testing::tiny_config(variant == "bloom" ? "bloom" : "gqa");
   if (variant == "attention" || variant == "both" || variant == "bloom") c.attention_dropout = 0.3f;
   if (variant == "hidden" || variant == "both" || variant == "bloom") c.hidden_dropout = 0.2f;
-  if (variant == "bloom") {  // biases inside the dropout, LayerNorm, GeLU, ALiBi
-    c.norm = NormType::LayerNorm;
-    c.mlp = MlpType::GeLU;
-    c.qkv_bias = c.out_bias = c.mlp_bias = true;
-    c.position = PositionType::Alibi;
-    c.num_query_groups = 4;
-  }
   return c;
 }
 
@@ -42,13 +29,15 @@ ModelConfig tiny(const std::string& variant) {
 // micro-batch of B=2, T=7 with one ignored target.
 struct Fixture {
   ModelConfig cfg;
-  ModelWeights w;
+  std::unique_ptr<ModelWeights> owned;
+  ModelWeights& w;
   Transformer model;
   std::vector<int32_t> tokens, targets;
   MicroBatch mb;
 
   explicit Fixture(const ModelConfig& c, uint64_t dropout_seed = 42)
-      : cfg(c), w(cfg, DType::F32), model(init(w)), tokens(14), targets(14) {
+      : cfg(c), owned(testing::tiny_weights(cfg, DType::F32)), w(*owned), model(w),
+        tokens(14), targets(14) {
     Rng r(11, 2);
     for (size_t i = 0; i < tokens.size(); ++i) {
       tokens[i] = static_cast<int32_t>(r.uniform(2 * i) * cfg.vocab_size);
@@ -56,17 +45,6 @@ struct Fixture {
     }
     targets[3] = -100;
     mb = MicroBatch{2, 7, tokens.data(), targets.data(), nullptr, dropout_seed};
-  }
-  static ModelWeights& init(ModelWeights& w) {
-    w.init_random(7);
-    Rng noise(3, 1);
-    for (const ParamSpec& s : w.layout().specs()) {
-      if (s.weight_decay) continue;
-      for (int64_t i = 0; i < s.numel; ++i)
-        w.master()[s.offset + i] += 0.2f * noise.normal(s.offset + i);
-    }
-    w.refresh_compute();
-    return w;
   }
   std::vector<float> grads(float grad_scale, double* loss = nullptr) {
     w.zero_grad();

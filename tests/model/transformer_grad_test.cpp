@@ -7,36 +7,16 @@
 
 #include "core/rng.h"
 #include "model/transformer.h"
+#include "support/tiny_models.h"
 
 namespace ascent {
 namespace {
 
+// The shared tiny variants, plus z-loss on the LLaMA one.
 ModelConfig tiny(const std::string& variant) {
-  ModelConfig c;
-  c.name = variant;
-  c.vocab_size = 37;
-  c.hidden_size = 24;
-  c.ffn_hidden_size = 40;
-  c.num_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_query_groups = 4;
-  c.max_position_embeddings = 16;
-  c.init_method_std = 0.3f;
-  if (variant == "gqa") c.num_query_groups = 2;
-  if (variant == "alibi") c.position = PositionType::Alibi;
-  if (variant == "internlm") c.qkv_bias = c.out_bias = true;
-  if (variant == "normhead") c.lm_norm_weight = true;
-  if (variant == "zloss") c.z_loss = 1e-2f;
-  if (variant == "bloom" || variant == "gpt2") {
-    c.norm = NormType::LayerNorm;
-    c.mlp = MlpType::GeLU;
-    c.qkv_bias = c.out_bias = c.mlp_bias = true;
-    c.tied_embeddings = true;
-    c.position = variant == "bloom" ? PositionType::Alibi : PositionType::Absolute;
-    c.embedding_norm = variant == "bloom";
-    c.num_attention_heads = 6;  // non-power-of-two ALiBi slopes
-    c.num_query_groups = 6;
-  }
+  if (variant != "zloss") return testing::tiny_config(variant);
+  ModelConfig c = testing::tiny_config("llama");
+  c.z_loss = 1e-2f;
   return c;
 }
 
@@ -44,14 +24,8 @@ class TransformerGrad : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TransformerGrad, MatchesFiniteDifferences) {
   ModelConfig cfg = tiny(GetParam());
-  ModelWeights w(cfg, DType::F32);
-  w.init_random(7);
-  // Biases and norm weights start at 0 / 1; perturb them so their gradients are generic.
-  Rng noise(3, 1);
-  for (const ParamSpec& s : w.layout().specs()) {
-    if (s.weight_decay) continue;
-    for (int64_t i = 0; i < s.numel; ++i) w.master()[s.offset + i] += 0.2f * noise.normal(s.offset + i);
-  }
+  auto weights = testing::tiny_weights(cfg, DType::F32);
+  ModelWeights& w = *weights;
   Transformer model(w);
   const int64_t B = 2, T = 7, N = B * T;
   std::vector<int32_t> tokens(N), targets(N);

@@ -1,6 +1,6 @@
 #pragma once
-// Tiny random models of every architecture variant (as in tests/model/transformer_grad_test.cpp)
-// and a full-sequence reference forward, shared by the inference tests.
+// Tiny random models of every architecture variant
+// and a full-sequence reference forward, shared by the model and inference tests.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include "core/rng.h"
 #include "model/transformer.h"
 
-namespace ascent::inference::testing {
+namespace ascent::testing {
 
 inline const std::vector<std::string>& tiny_variants() {
   static const std::vector<std::string> v = {"llama",    "gqa",   "alibi", "internlm",
@@ -118,4 +118,4 @@ inline double max_rel_err(const float* a, const float* ref, size_t n) {
   return d / std::max(r, 1e-30);
 }
 
-}  // namespace ascent::inference::testing
+}  // namespace ascent::testing
