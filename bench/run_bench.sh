@@ -31,7 +31,7 @@ if [ ! -f "$DATA/shakespeare_text_document.idx" ]; then
 fi
 rm -f "$DATA/metrics.jsonl"
 "$BUILD"/ascent train --model r1 --vocab-size 32000 --data-path "$DATA/shakespeare_text_document" \
-  --split 100,0,0 --seq-length 256 --micro-batch-size 8 --train-iters $((STEPS + 2)) \
+  --split 100,0,0 --seq-length 256 --micro-batch-size 8 --train-iters $((2 * STEPS + 2)) \
   --lr 1e-4 --log-interval 1000 --metrics-file "$DATA/metrics.jsonl" > /dev/null
 /usr/bin/python3 - "$DATA/metrics.jsonl" "$OUT" <<'PY'
 import json, statistics, sys

@@ -1,4 +1,4 @@
-// One full training step (forward, backward, AdamW) of reference config R1 (DESIGN.md section 8):
+// One full training step (forward, backward, gradient-norm clipping, AdamW) of reference config R1 (DESIGN.md section 8):
 // LLaMA hidden 288, 6 layers, 6 heads, FFN 768, vocab 32000, seq 256, micro-batch 8.
 // Prints one JSON line per dtype with the median step time, tokens/s and model GFLOP/s.
 //
@@ -15,6 +15,7 @@
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "optim/adamw.h"
+#include "optim/grad_clip.h"
 
 using namespace ascent;
 
@@ -69,7 +70,8 @@ void run(const Args& a, DType dtype) {
     Timer t;
     weights.zero_grad();
     LossSum l = model.forward_backward(mb, 1.0f / static_cast<float>(N));
-    opt.step(weights, 1e-4f, 1.f);
+    const double norm = global_grad_norm(weights.grad(), static_cast<size_t>(weights.size()));
+    opt.step(weights, 1e-4f, clip_coefficient(norm, 1.0f));
     double sec = t.seconds();
     loss = l.mean();
     if (s >= 2) times.push_back(sec);  // two warm-up steps (primitive creation, page faults)
