@@ -3,18 +3,23 @@ BUILD ?= build
 JOBS ?= 2
 PY ?= /usr/bin/python3
 
-.PHONY: deps build demo test bench format asan clean
+.PHONY: deps build-deps build demo test bench format asan clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD)/CMakeCache.txt: | deps
+build-deps:
+	@bash scripts/install-deps.sh build
+
+$(BUILD)/CMakeCache.txt: | build-deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+# The demo needs only the binary (and not the test oracles' Python packages).
+demo: build-deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target ascent
 	$(BUILD)/ascent train
 
 test: build

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs every build, test and oracle dependency of ascent from Debian's archive.
 # Idempotent: packages already present are skipped, so `make test` can call it every time.
+#   install-deps.sh          everything: build, tests, oracles, benchmark peers
+#   install-deps.sh build    only what building and running `ascent` needs (make demo)
 set -euo pipefail
 
-PACKAGES=(
+BUILD_PACKAGES=(
   build-essential cmake pkg-config git
   libdnnl-dev
   libopenmpi-dev openmpi-bin
@@ -12,10 +14,18 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+)
+TEST_PACKAGES=(
   python3 python3-torch python3-numpy python3-sentencepiece
   # PyTorch and numpy take BLAS from libblas.so.3; without OpenBLAS that is the slow reference BLAS.
   libopenblas0-pthread
 )
+
+if [ "${1:-all}" = "build" ]; then
+  PACKAGES=("${BUILD_PACKAGES[@]}")
+else
+  PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
