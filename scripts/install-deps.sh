@@ -8,14 +8,14 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake pkg-config git
   libdnnl-dev
-  libopenmpi-dev openmpi-bin
-  libsentencepiece-dev sentencepiece
+  libsentencepiece-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libspdlog-dev libfmt-dev
   libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PACKAGES=(
+  libopenmpi-dev openmpi-bin sentencepiece
   python3 python3-torch python3-numpy python3-sentencepiece
   # PyTorch and numpy take BLAS from libblas.so.3; without OpenBLAS that is the slow reference BLAS.
   libopenblas0-pthread

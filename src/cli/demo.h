@@ -12,7 +12,7 @@ namespace ascent::cli {
 struct DemoOptions {
   std::string work_dir = "runs/demo";
   int64_t vocab_size = 2048;
-  int64_t train_iters = 400;
+  int64_t train_iters = 360;
 };
 
 void run_demo(const DemoOptions& opts);
