@@ -28,7 +28,7 @@ ModelConfig resolve_model(const TrainArgs& args) {
   int64_t vocab = 0;
   if (!args.tokenizer_name_or_path.empty())
     vocab = tokenizer::load_tokenizer(args.tokenizer_type, args.tokenizer_name_or_path)->vocab_size();
-  return model_config_from_args(args, nullptr, vocab);
+  return model_config_from_args(args, vocab);
 }
 
 void write_run_config(const TrainArgs& args) {

@@ -120,9 +120,7 @@ Tensor Transformer::lm_head_weight_c(const LayerContext& ctx) {
   return to_compute(ctx, lm_eff_, stash_);
 }
 
-LossSum Transformer::head_forward(const LayerContext& ctx, const MicroBatch& mb,
-                                  bool keep_for_backward) {
-  (void)keep_for_backward;
+LossSum Transformer::head_forward(const LayerContext& ctx, const MicroBatch& mb) {
   const int64_t N = ctx.N(), C = cfg_.hidden_size, V = cfg_.vocab_size;
   const ModelParams& p = w_.params();
   const bool f32 = ctx.compute == DType::F32;
@@ -217,7 +215,7 @@ LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
   ASCENT_CHECK(mb.targets) << "forward_backward needs targets";
   LayerContext ctx = begin(mb, DropoutMode::kOn);
   forward_blocks(ctx, mb);
-  LossSum loss = head_forward(ctx, mb, true);
+  LossSum loss = head_forward(ctx, mb);
 
   Tensor dx = stash_.alloc(DType::F32, {ctx.N(), cfg_.hidden_size});
   head_backward(ctx, mb, grad_scale, dx);
@@ -229,7 +227,7 @@ LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
 LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, DropoutMode dropout) {
   LayerContext ctx = begin(mb, dropout);
   forward_blocks(ctx, mb);
-  LossSum loss = head_forward(ctx, mb, false);
+  LossSum loss = head_forward(ctx, mb);
   if (logits.defined()) {
     ASCENT_CHECK(logits.numel() == logits_.numel()) << "logits " << logits.shape_str();
     std::memcpy(logits.data(), logits_.data(), logits_.nbytes());

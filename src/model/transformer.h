@@ -62,7 +62,7 @@ class Transformer {
   // ctx for block l (its dropout streams).
   static LayerContext block_context(const LayerContext& ctx, int64_t l);
   void forward_blocks(const LayerContext& ctx, const MicroBatch& mb);
-  LossSum head_forward(const LayerContext& ctx, const MicroBatch& mb, bool keep_for_backward);
+  LossSum head_forward(const LayerContext& ctx, const MicroBatch& mb);
   void head_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
                      const Tensor& dx);
   void blocks_backward(const LayerContext& ctx, const Tensor& dx);

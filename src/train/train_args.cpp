@@ -102,7 +102,7 @@ nlohmann::json TrainArgs::to_json() const {
   };
 }
 
-ModelConfig model_config_from_args(const TrainArgs& a, const CLI::App*, int64_t tokenizer_vocab) {
+ModelConfig model_config_from_args(const TrainArgs& a, int64_t tokenizer_vocab) {
   ModelConfig c = model_preset(a.model);
   if (a.num_layers) c.num_layers = a.num_layers;
   if (a.hidden_size) c.hidden_size = a.hidden_size;

@@ -59,9 +59,8 @@ struct TrainArgs {
 // Registers every flag on `cmd` bound to `args`.
 void add_train_flags(CLI::App& cmd, TrainArgs& args);
 
-// The model configuration from --model plus overriding architecture flags (those given, i.e. != 0
-// or non-empty). vocab_size, when 0 everywhere, comes from `tokenizer_vocab` (if > 0).
-ModelConfig model_config_from_args(const TrainArgs& args, const CLI::App* cmd,
-                                   int64_t tokenizer_vocab);
+// The model configuration from --model plus the architecture flags that were given (!= 0 or
+// non-empty). vocab_size, when 0 everywhere, comes from `tokenizer_vocab` (if > 0).
+ModelConfig model_config_from_args(const TrainArgs& args, int64_t tokenizer_vocab);
 
 }  // namespace ascent

@@ -30,7 +30,8 @@ struct IterationStats {
 
 class Trainer {
  public:
-  // Takes finalized args (TrainArgs::finalize()). `cmd` (may be null) tells which flags were given.
+  // Takes finalized args (TrainArgs::finalize()) and the model to build (from flags, an HF
+  // directory or the checkpoint being resumed).
   Trainer(const TrainArgs& args, const ModelConfig& config);
 
   // Trains until args.train_iters; returns the per-iteration stats of this run.

@@ -97,7 +97,7 @@ TEST(CheckpointCrash, CorruptTruncatedAndUncommittedAreRefused) {
   a.save = dir + "/ckpt";
   a.finalize();
   {
-    Trainer t(a, model_config_from_args(a, nullptr, 0));
+    Trainer t(a, model_config_from_args(a, 0));
     t.run();
   }
   const fs::path iter = fs::path(a.save) / "iter_0000002";

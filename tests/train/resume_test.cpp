@@ -20,7 +20,7 @@ TEST_P(Resume, ContinuedRunIsBitIdentical) {
   full.finalize();
   std::vector<IterationStats> uninterrupted;
   {
-    Trainer t(full, model_config_from_args(full, nullptr, 0));
+    Trainer t(full, model_config_from_args(full, 0));
     uninterrupted = t.run();
   }
 
@@ -28,7 +28,7 @@ TEST_P(Resume, ContinuedRunIsBitIdentical) {
   first.train_iters = 10;
   first.save = dir + "/ckpt";
   {
-    Trainer t(first, model_config_from_args(first, nullptr, 0));
+    Trainer t(first, model_config_from_args(first, 0));
     t.run();
   }
   TrainArgs second = full;
