@@ -151,6 +151,12 @@ void cross_entropy_forward(const Tensor& logits, const int32_t* targets, float z
 // dlogits may alias logits (in-place, saves the largest activation of the model).
 void cross_entropy_backward(const Tensor& logits, const int32_t* targets, const Tensor& lse,
                             float z_loss, float grad_scale, const Tensor& dlogits);
+// Both at once for training: losses [N] (=) as cross_entropy_forward, and the logits are
+// overwritten (=) by grad_scale * d(loss_row)/d(logits). Each row is read for its log-sum-exp and
+// rewritten while still in cache: one pass over memory instead of three. Same values, bit for bit,
+// as forward then backward.
+void cross_entropy_forward_backward(const Tensor& logits, const int32_t* targets, float z_loss,
+                                    float grad_scale, const Tensor& losses);
 
 // ---------------------------------------------------------------- optimizer (flat buffers)
 struct AdamWArgs {

@@ -120,7 +120,7 @@ Tensor Transformer::lm_head_weight_c(const LayerContext& ctx) {
   return to_compute(ctx, lm_eff_, stash_);
 }
 
-LossSum Transformer::head_forward(const LayerContext& ctx, const MicroBatch& mb) {
+void Transformer::head_logits(const LayerContext& ctx) {
   const int64_t N = ctx.N(), C = cfg_.hidden_size, V = cfg_.vocab_size;
   const ModelParams& p = w_.params();
   const bool f32 = ctx.compute == DType::F32;
@@ -133,32 +133,44 @@ LossSum Transformer::head_forward(const LayerContext& ctx, const MicroBatch& mb)
   Tensor w = lm_head_weight_c(ctx);
   logits_ = stash_.alloc(DType::F32, {N, V});
   linear::forward(h_final_c_, w, Tensor(), logits_);
+}
 
+namespace {
+LossSum sum_losses(const Tensor& losses, const int32_t* targets) {
   LossSum loss;
-  if (!mb.targets) return loss;
-  lse_ = stash_.alloc(DType::F32, {N});
-  Tensor losses = scratch_.alloc(DType::F32, {N});
-  kernels::cross_entropy_forward(logits_, mb.targets, cfg_.z_loss, losses, lse_);
   const float* l = losses.f32();
-  for (int64_t i = 0; i < N; ++i) {
-    if (mb.targets[i] == kernels::kIgnoreIndex) continue;
+  for (int64_t i = 0; i < losses.numel(); ++i) {
+    if (targets[i] == kernels::kIgnoreIndex) continue;
     loss.sum += l[i];
     ++loss.tokens;
   }
-  scratch_.reset();
+  return loss;
+}
+}  // namespace
+
+LossSum Transformer::head_loss(const LayerContext& ctx, const MicroBatch& mb) {
+  if (!mb.targets) return LossSum();
+  const Arena::Mark mark = scratch_.mark();
+  Tensor lse = scratch_.alloc(DType::F32, {ctx.N()});
+  Tensor losses = scratch_.alloc(DType::F32, {ctx.N()});
+  kernels::cross_entropy_forward(logits_, mb.targets, cfg_.z_loss, losses, lse);
+  const LossSum loss = sum_losses(losses, mb.targets);
+  scratch_.rewind(mark);
   return loss;
 }
 
-void Transformer::head_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
-                                const Tensor& dx) {
+void Transformer::head_loss_backward(const LayerContext& ctx, const MicroBatch& mb,
+                                     float grad_scale, const Tensor& dx, LossSum* loss) {
   const int64_t N = ctx.N(), C = cfg_.hidden_size, V = cfg_.vocab_size;
   const ModelParams& p = w_.params();
   const ModelParams& g = w_.grads();
   Arena& s = scratch_;
   const Arena::Mark mark = s.mark();
 
-  // dlogits overwrite the logits (the largest activation of the model).
-  kernels::cross_entropy_backward(logits_, mb.targets, lse_, cfg_.z_loss, grad_scale, logits_);
+  // The loss and dlogits, which overwrite the logits (the largest activation of the model).
+  Tensor losses = s.alloc(DType::F32, {N});
+  kernels::cross_entropy_forward_backward(logits_, mb.targets, cfg_.z_loss, grad_scale, losses);
+  *loss = sum_losses(losses, mb.targets);
   Tensor dlogits_c = to_compute(ctx, logits_, s);
   Tensor w = cfg_.lm_norm_weight ? to_compute(ctx, lm_eff_, s) : w_.compute().lm_head;
 
@@ -215,10 +227,11 @@ LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
   ASCENT_CHECK(mb.targets) << "forward_backward needs targets";
   LayerContext ctx = begin(mb, DropoutMode::kOn);
   forward_blocks(ctx, mb);
-  LossSum loss = head_forward(ctx, mb);
+  head_logits(ctx);
 
+  LossSum loss;
   Tensor dx = stash_.alloc(DType::F32, {ctx.N(), cfg_.hidden_size});
-  head_backward(ctx, mb, grad_scale, dx);
+  head_loss_backward(ctx, mb, grad_scale, dx, &loss);
   blocks_backward(ctx, dx);
   embedding_backward(ctx, mb, dx);
   return loss;
@@ -227,7 +240,8 @@ LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
 LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, DropoutMode dropout) {
   LayerContext ctx = begin(mb, dropout);
   forward_blocks(ctx, mb);
-  LossSum loss = head_forward(ctx, mb);
+  head_logits(ctx);
+  LossSum loss = head_loss(ctx, mb);
   if (logits.defined()) {
     ASCENT_CHECK(logits.numel() == logits_.numel()) << "logits " << logits.shape_str();
     std::memcpy(logits.data(), logits_.data(), logits_.nbytes());

@@ -62,9 +62,14 @@ class Transformer {
   // ctx for block l (its dropout streams).
   static LayerContext block_context(const LayerContext& ctx, int64_t l);
   void forward_blocks(const LayerContext& ctx, const MicroBatch& mb);
-  LossSum head_forward(const LayerContext& ctx, const MicroBatch& mb);
-  void head_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
-                     const Tensor& dx);
+  // Final norm and LM head: logits_ [N, V].
+  void head_logits(const LayerContext& ctx);
+  // Evaluation loss over logits_ (0 tokens without targets).
+  LossSum head_loss(const LayerContext& ctx, const MicroBatch& mb);
+  // Training: loss and dlogits in one pass (fused cross-entropy), then the LM head and final
+  // norm backward; dx (=) d loss / d x_L.
+  void head_loss_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
+                          const Tensor& dx, LossSum* loss);
   void blocks_backward(const LayerContext& ctx, const Tensor& dx);
   void embedding_backward(const LayerContext& ctx, const MicroBatch& mb, const Tensor& dx);
   Tensor lm_head_weight_c(const LayerContext& ctx);
@@ -86,7 +91,6 @@ class Transformer {
   NormStash emb_norm_stash_, final_norm_stash_;
   Tensor h_final_c_;            // [N, C] final normed hidden state, compute dtype
   Tensor logits_;               // [N, V]
-  Tensor lse_;                  // [N]
   Tensor lm_eff_;               // [V, C] NormHead: normalised LM head (f32)
   Tensor lm_norms_;             // [V]
 };

@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "core/rng.h"
 
 #include "kernel_harness.h"
 #include "kernels/kernels.h"
@@ -103,6 +108,26 @@ TEST(CrossEntropy, LargeLogitsStayFinite) {
   kernels::cross_entropy_forward(*x, t.data(), 0.f, *losses, *lse);
   EXPECT_TRUE(test::near(*losses, losses_ref(test::to_vec(*x), t, N, V, 0.0), 1e-6));
   EXPECT_GT(losses->f32()[1], 900.f);
+}
+
+// The fused kernel of training gives exactly the forward's losses and the backward's gradients.
+TEST(CrossEntropy, FusedEqualsForwardThenBackward) {
+  for (const auto& [N, V] : {std::pair<int64_t, int64_t>{5, 7}, {33, 1000}, {64, 3001}}) {
+    OwnedTensor logits(DType::F32, {N, V}), fused(DType::F32, {N, V}), dl(DType::F32, {N, V});
+    OwnedTensor losses(DType::F32, {N}), lse(DType::F32, {N}), fused_losses(DType::F32, {N});
+    Rng r(5, static_cast<uint64_t>(V));
+    std::vector<int32_t> targets(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N * V; ++i) logits->f32()[i] = 3.f * r.normal(static_cast<uint64_t>(i));
+    for (int64_t n = 0; n < N; ++n)
+      targets[n] = n % 4 == 1 ? kernels::kIgnoreIndex
+                              : static_cast<int32_t>(r.uniform(static_cast<uint64_t>(N * V + n)) * V);
+    std::memcpy(fused->data(), logits->data(), logits->nbytes());
+    kernels::cross_entropy_forward(*logits, targets.data(), 1e-3f, *losses, *lse);
+    kernels::cross_entropy_backward(*logits, targets.data(), *lse, 1e-3f, 0.25f, *dl);
+    kernels::cross_entropy_forward_backward(*fused, targets.data(), 1e-3f, 0.25f, *fused_losses);
+    EXPECT_EQ(std::memcmp(losses->data(), fused_losses->data(), losses->nbytes()), 0) << N << "x" << V;
+    EXPECT_EQ(std::memcmp(dl->data(), fused->data(), dl->nbytes()), 0) << N << "x" << V;
+  }
 }
 
 }  // namespace

@@ -103,4 +103,26 @@ void cross_entropy_backward(const Tensor& logits, const int32_t* targets, const 
   }
 }
 
+void cross_entropy_forward_backward(const Tensor& logits, const int32_t* targets, float z_loss,
+                                    float grad_scale, const Tensor& losses) {
+  ASCENT_CHECK(logits.ndim() == 2) << "cross_entropy_forward_backward: logits " << logits.shape_str();
+  const int64_t N = logits.size(0), V = logits.size(1);
+  ASCENT_CHECK(losses.numel() == N) << "cross_entropy_forward_backward: losses " << losses.shape_str();
+  check_targets(targets, N, V);
+  float* px = logits.f32();
+  float* pl = losses.f32();
+#pragma omp parallel for schedule(static) if (N * V > 32768)
+  for (int64_t n = 0; n < N; ++n) {
+    float* x = px + n * V;
+    if (targets[n] == kIgnoreIndex) {
+      pl[n] = 0.f;
+      zero_row(x, V);
+      continue;
+    }
+    const float l = row_lse(x, V);
+    pl[n] = l - x[targets[n]] + z_loss * l * l;
+    row_backward(x, targets[n], l, z_loss, grad_scale, x, V);
+  }
+}
+
 }  // namespace ascent::kernels
