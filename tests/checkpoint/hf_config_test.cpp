@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/test_dir.h"
+#include "checkpoint/tiny_families.h"
 
 namespace ascent {
 namespace {
@@ -227,27 +228,16 @@ TEST(HfConfig, ErrorsNameFileAndField) {
   expect_error([&] { read_hf_config(dir / "nowhere"); }, {"nowhere", "cannot open"});
 }
 
+// The shared tiny model of the family written as `arch`.
 ModelConfig tiny(HfArch arch) {
-  ModelConfig c;
-  c.hf_arch = arch;
-  c.vocab_size = 40;
-  c.hidden_size = 32;
-  c.ffn_hidden_size = 48;
-  c.num_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_query_groups = 4;
-  c.max_position_embeddings = 16;
-  c.norm_eps = 1e-5f;
-  if (arch == HfArch::Bloom || arch == HfArch::GPT2) {
-    c.position = arch == HfArch::Bloom ? PositionType::Alibi : PositionType::Absolute;
-    c.norm = NormType::LayerNorm;
-    c.mlp = MlpType::GeLU;
-    c.ffn_hidden_size = 128;
-    c.qkv_bias = c.out_bias = c.mlp_bias = true;
-    c.tied_embeddings = true;
-    c.embedding_norm = arch == HfArch::Bloom;
+  switch (arch) {
+    case HfArch::InternLM: return testing::family("internlm");
+    case HfArch::Baichuan: return testing::family("baichuan7b");
+    case HfArch::Bloom: return testing::family("bloom");
+    case HfArch::GPT2: return testing::family("gpt2");
+    case HfArch::Llama: break;
   }
-  return c;
+  return testing::family("llama");
 }
 
 TEST(HfConfig, WriteReadRoundTripEveryFamily) {
