@@ -11,11 +11,12 @@ BUILD_PACKAGES=(
   libsentencepiece-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libspdlog-dev libfmt-dev
-  libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev
+  libzstd-dev libxxhash-dev libpcre2-dev zlib1g-dev libsnappy-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
 )
 TEST_PACKAGES=(
-  libopenmpi-dev openmpi-bin sentencepiece
+  sentencepiece
   python3 python3-torch python3-numpy python3-sentencepiece
   # PyTorch and numpy take BLAS from libblas.so.3; without OpenBLAS that is the slow reference BLAS.
   libopenblas0-pthread
@@ -34,13 +35,27 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js runs the npm oracles (HF `tokenizers`, a Parquet writer); the machine may have its own.
+if [ "${1:-all}" != "build" ] && ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# npm oracles, pinned by tests/oracle/node/package-lock.json.
+if [ "${1:-all}" != "build" ]; then
+  node_dir="$(dirname "$0")/../tests/oracle/node"
+  if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
+     ! cmp -s "$node_dir/package-lock.json" "$node_dir/.installed-lock.json"; then
+    echo "install-deps: npm ci in tests/oracle/node"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error &&
+       cp package-lock.json .installed-lock.json)
+  fi
+fi

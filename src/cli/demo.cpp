@@ -14,7 +14,7 @@
 #include "checkpoint/ascent_checkpoint.h"
 #include "data/indexed_dataset.h"
 #include "inference/generate.h"
-#include "tokenizer/preprocess.h"
+#include "preprocess/pretrain.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
 
@@ -113,12 +113,12 @@ void run_demo(const DemoOptions& opts) {
   const std::string tok_path = tok.output_prefix + ".model";
 
   ASCENT_LOG_INFO("[2/4] preprocessing into Megatron .bin/.idx");
-  tokenizer::PreprocessOptions pre;
+  preprocess::PreprocessOptions pre;
   pre.input = (dir / "corpus.jsonl").string();
   pre.tokenizer_path = tok_path;
   pre.output_prefix = (dir / "shakespeare").string();
   pre.append_eod = true;
-  const tokenizer::PreprocessStats ps = tokenizer::preprocess_pretrain(pre);
+  const preprocess::PreprocessStats ps = preprocess::preprocess_pretrain(pre);
   const std::string data_prefix = ps.outputs.at(0);
   const double baseline = unigram_entropy(data_prefix);
   ASCENT_LOG_INFO("      {} documents, {} tokens; unigram baseline loss {:.3f}", ps.documents,

@@ -1,6 +1,6 @@
 // `ascent preprocess`: text / JSONL documents -> Megatron .bin/.idx for pretraining. Flag names
 // are Megatron-LM's / AscendSpeed's tools/preprocess_data.py.
-#include "tokenizer/preprocess.h"
+#include "preprocess/pretrain.h"
 
 #include <cstdio>
 #include <memory>
@@ -11,7 +11,7 @@
 namespace ascent::cli {
 namespace {
 
-void print_summary(const tokenizer::PreprocessOptions& opts, const tokenizer::PreprocessStats& s) {
+void print_summary(const preprocess::PreprocessOptions& opts, const preprocess::PreprocessStats& s) {
   const double mb = static_cast<double>(s.input_bytes) / 1e6;
   std::printf("input        %s (%.2f MB, %lld lines)\n", opts.input.c_str(), mb,
               static_cast<long long>(s.lines));
@@ -32,7 +32,7 @@ void print_summary(const tokenizer::PreprocessOptions& opts, const tokenizer::Pr
 }  // namespace
 
 void add_preprocess_command(CLI::App& app) {
-  auto o = std::make_shared<tokenizer::PreprocessOptions>();
+  auto o = std::make_shared<preprocess::PreprocessOptions>();
   CLI::App* cmd =
       app.add_subcommand("preprocess", "tokenize .txt / .jsonl documents into Megatron .bin/.idx");
   cmd->add_option("--input", o->input, ".txt (one document per line) or .jsonl/.json")->required();
@@ -52,7 +52,7 @@ void add_preprocess_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--workers", o->workers, "encoding threads (0: OMP_NUM_THREADS)")
       ->capture_default_str();
-  cmd->callback([o] { print_summary(*o, tokenizer::preprocess_pretrain(*o)); });
+  cmd->callback([o] { print_summary(*o, preprocess::preprocess_pretrain(*o)); });
 }
 
 }  // namespace ascent::cli

@@ -14,8 +14,15 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  // Token ids of `text`, with no BOS/EOS added (callers add them). Thread-safe.
+  // Token ids of `text`, with no BOS/EOS added (callers add them). Special-token strings in the
+  // text (HF added tokens such as "<|endoftext|>") still map to their ids. Thread-safe.
   virtual std::vector<int32_t> encode(std::string_view text) const = 0;
+  // Token ids as the tokenizer's own library gives them by default: HF tokenizer.json applies its
+  // post-processor (LLaMA's BOS, for example; HF `add_special_tokens=True`); SentencePiece is
+  // the same as encode() (Megatron's SentencePiece tokenizer adds nothing). Thread-safe.
+  virtual std::vector<int32_t> encode_with_special_tokens(std::string_view text) const {
+    return encode(text);
+  }
   // Text of `ids`; control tokens (BOS/EOS/PAD) decode to nothing. Throws ascent::Error
   // "[tokenizer] ..." for an id outside [0, vocab_size()).
   virtual std::string decode(std::span<const int32_t> ids) const = 0;
@@ -33,8 +40,12 @@ class Tokenizer {
 
 // Loads a tokenizer by Megatron's --tokenizer-type / --tokenizer-name-or-path.
 // type "SentencePiece" (or Megatron's "SentencePieceTokenizer"): path is a .model file or a
-// directory holding tokenizer.model. Throws ascent::Error "[tokenizer] <path>: ..." for an unknown
-// type or a missing/unreadable file.
+// directory holding tokenizer.model.
+// type "PretrainedFromHF": an HF tokenizer directory (tokenizer.json, plus tokenizer_config.json /
+// special_tokens_map.json for BOS/EOS/PAD/UNK) or a tokenizer.json file; a directory with only
+// tokenizer.model loads as SentencePiece.
+// type "GPT2BPETokenizer": a byte-level BPE from tokenizer.json, or from vocab.json + merges.txt.
+// Throws ascent::Error "[tokenizer] <path>: ..." for an unknown type or a missing/unreadable file.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path);
 
 }  // namespace ascent::tokenizer

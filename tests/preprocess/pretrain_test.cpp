@@ -1,5 +1,5 @@
 // preprocess_pretrain: .txt / .jsonl -> .bin/.idx, read back through data::IndexedDataset.
-#include "tokenizer/preprocess.h"
+#include "preprocess/pretrain.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,8 @@
 #include "tokenizer/test_util.h"
 #include "tokenizer/tokenizer.h"
 
-namespace ascent::tokenizer {
+namespace ascent::preprocess {
+using tokenizer::load_tokenizer;
 namespace {
 
 using ascent::testing::expect_error;
@@ -184,4 +185,4 @@ TEST(Preprocess, BadOptionsNameTheFlag) {
 }
 
 }  // namespace
-}  // namespace ascent::tokenizer
+}  // namespace ascent::preprocess

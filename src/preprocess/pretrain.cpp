@@ -1,4 +1,4 @@
-#include "tokenizer/preprocess.h"
+#include "preprocess/pretrain.h"
 
 #include <omp.h>
 
@@ -16,7 +16,9 @@
 #include "data/indexed_dataset.h"
 #include "tokenizer/tokenizer.h"
 
-namespace ascent::tokenizer {
+namespace ascent::preprocess {
+using tokenizer::load_tokenizer;
+using tokenizer::Tokenizer;
 namespace {
 
 enum class InputFormat { kText, kJsonLines };
@@ -233,4 +235,4 @@ PreprocessStats preprocess_pretrain(const PreprocessOptions& opts) {
   return stats;
 }
 
-}  // namespace ascent::tokenizer
+}  // namespace ascent::preprocess

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace ascent::tokenizer {
+namespace ascent::preprocess {
 
 struct PreprocessOptions {
   // --input: `.txt` (one document per line) or `.jsonl` / `.json` (one JSON object per line,
@@ -48,4 +48,4 @@ struct PreprocessStats {
 // "[preprocess] FILE:LINE: ..." at the first malformed line.
 PreprocessStats preprocess_pretrain(const PreprocessOptions& opts);
 
-}  // namespace ascent::tokenizer
+}  // namespace ascent::preprocess
