@@ -1,0 +1,144 @@
+#pragma once
+// ZeRO sharding of the flat parameter / gradient buffers over the data-parallel group
+// (Rajbhandari et al. 2020; Megatron's distributed optimizer).
+//
+// partition() cuts [0, numel) into one contiguous shard per DP rank, in rank order. Shards start
+// at multiples of `align` elements and are balanced: the buffer is counted in units of `align`
+// elements and the first ranks get one unit more (the last shard may end early at numel). The
+// flat buffer itself is never padded.
+//
+// Stage 1 (--use-distributed-optimizer): gradients are all-reduced in full (GradReducer
+//   AllReduce); each rank keeps optimizer state for its shard only, updates params[mine()],
+//   then all_gather_params() gives every rank the whole updated buffer.
+// Stage 2: as 1, but gradients are reduce-scattered (GradReducer ReduceScatter): a rank only
+//   ever reads grad[mine()].
+// Stage 3: parameters live sharded too; a layer's range is gathered just in time into a scratch
+//   slot (ParamGatherer), used, and released; its gradient is reduce-scattered into the rank's
+//   gradient shard (reduce_scatter_accumulate).
+//
+// The step itself, per rank (stage 1/2):
+//   reducer.finish();                                  // grads averaged (whole or shard)
+//   double norm = sharding.grad_norm(grad);            // global, across shards
+//   float scale = clip_coefficient(norm, clip);        // optim/grad_clip.h
+//   for each decay segment s: piece = Range{s}.intersect(mine()) ->
+//     adamw_step(params + piece.begin, grad + piece.begin,
+//                m + piece.begin - mine().begin, v + ..., piece.count)
+//   sharding.all_gather_params(params);
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "parallel/comm.h"
+
+namespace ascent::parallel::zero {
+
+// Elements; 32 f32 = 128 bytes, two cache lines and any SIMD width.
+constexpr int64_t kShardAlign = 32;
+
+// A range of elements [begin, begin + count) of a flat buffer.
+struct Range {
+  int64_t begin = 0, count = 0;
+  int64_t end() const { return begin + count; }
+  bool empty() const { return count <= 0; }
+  // The overlap of two ranges (count 0 when disjoint; begin is then meaningless).
+  Range intersect(Range o) const;
+  bool operator==(const Range& o) const = default;
+};
+
+// `parts` contiguous aligned balanced shards covering [0, numel) (some empty when
+// numel < parts * align).
+std::vector<Range> partition(int64_t numel, int parts, int64_t align = kShardAlign);
+// How many elements of r each shard holds (the counts of a vector collective over r).
+std::vector<int64_t> piece_counts(Range r, const std::vector<Range>& shards);
+
+// Sum of x[i]^2 over [0, n) in f64, deterministic for any thread count.
+double sum_squares(const float* x, int64_t n);
+
+class Sharding {
+ public:
+  // Collective-free: every rank of dp computes the same partition of [0, numel).
+  Sharding(const Comm& dp, int64_t numel, int64_t align = kShardAlign);
+
+  const Comm& dp() const { return dp_; }
+  int64_t numel() const { return numel_; }
+  const std::vector<Range>& shards() const { return shards_; }
+  Range shard(int dp_rank) const { return shards_[dp_rank]; }
+  Range mine() const { return shards_[dp_.rank()]; }
+
+  // L2 norm of the averaged gradient over the whole model: the sum of grad[x]^2 over this rank's
+  // shard (over its intersection with `counted` when non-empty: the caller leaves out
+  // parameters duplicated across tensor-parallel ranks), summed over dp and then over
+  // `model_parallel` when given. Requires grad[mine()] to hold the averaged gradient.
+  double grad_norm(const float* grad, const Comm* model_parallel = nullptr,
+                   const std::vector<Range>& counted = {}) const;
+  // The same from a compact gradient shard (stage 3): my_grad[i] is the gradient of element
+  // mine().begin + i.
+  double shard_grad_norm(const float* my_grad, const Comm* model_parallel = nullptr,
+                         const std::vector<Range>& counted = {}) const;
+
+  // Every rank's params[shard(r)] comes from rank r, in place: call after each rank updated its
+  // shard. Works on buffers of any size (gathered in windows of < 2^30 elements).
+  void all_gather_params(float* params) const;
+  // The same for a bf16/f16 compute copy (raw bits).
+  void all_gather_params(uint16_t* params) const;
+
+  // Stage 3. out[0, r.count) = params[r], gathered from every rank's local shard
+  // (local_shard[i] = params[mine().begin + i]). Collective over dp.
+  void gather(Range r, const float* local_shard, float* out) const;
+  // Stage 3. grad_shard[x - mine().begin] += mean over dp of grad_of_range[x - r.begin] for x in
+  // r ∩ mine(). Collective over dp; grad_of_range is not modified.
+  void reduce_scatter_accumulate(Range r, const float* grad_of_range, float* grad_shard) const;
+
+ private:
+  template <typename T>
+  void all_gather_windows(T* params) const;
+
+  const Comm& dp_;
+  int64_t numel_;
+  std::vector<Range> shards_;
+  mutable Buffer scratch_;  // reduce_scatter_accumulate's receive buffer
+};
+
+// Stage 3: scratch slots for gathered parameter ranges. gather() fills a free slot and returns
+// it as a move-only handle that frees the slot when destroyed, so at most `slots` ranges (e.g.
+// the layer in use and the next one) are materialised at a time.
+class ParamGatherer {
+ public:
+  class Gathered {
+   public:
+    Gathered() = default;
+    Gathered(Gathered&& o) noexcept;
+    Gathered& operator=(Gathered&& o) noexcept;
+    Gathered(const Gathered&) = delete;
+    Gathered& operator=(const Gathered&) = delete;
+    ~Gathered() { release(); }
+
+    const float* data() const { return data_; }  // [range().count]
+    Range range() const { return range_; }
+    void release();
+
+   private:
+    friend class ParamGatherer;
+    ParamGatherer* owner_ = nullptr;
+    int slot_ = -1;
+    float* data_ = nullptr;
+    Range range_;
+  };
+
+  // local_shard: this rank's params[sharding.mine()], kept by the caller. max_count: the largest
+  // range ever gathered.
+  ParamGatherer(const Sharding& sharding, const float* local_shard, int64_t max_count,
+                int slots = 2);
+  // Collective over dp (every rank gathers the same ranges in the same order).
+  Gathered gather(Range r);
+  int free_slots() const;
+
+ private:
+  const Sharding& sharding_;
+  const float* local_shard_;
+  int64_t max_count_;
+  std::vector<Buffer> slots_;
+  std::vector<bool> used_;
+};
+
+}  // namespace ascent::parallel::zero
