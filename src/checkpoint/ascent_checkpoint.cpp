@@ -4,15 +4,20 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <sstream>
 #include <vector>
 
 #include "checkpoint/model_config_json.h"
 #include "checkpoint/safetensors.h"
 #include "core/error.h"
+#include "model/shard_copy.h"
 
 namespace fs = std::filesystem;
 
@@ -20,7 +25,7 @@ namespace ascent {
 namespace {
 
 constexpr const char* kMarker = "latest_checkpointed_iteration.txt";
-constexpr const char* kRankFile = "rank_00000.safetensors";
+constexpr const char* kWholeFile = "rank_00000.safetensors";  // before sharding existed
 
 std::string iter_name(int64_t iteration) {
   char buf[32];
@@ -72,56 +77,185 @@ nlohmann::json read_json(const fs::path& p) {
   }
 }
 
+const char* split_name(int dim) { return dim < 0 ? "none" : dim == 0 ? "rows" : "columns"; }
+
+int parse_split(const std::string& s, const std::string& what) {
+  if (s == "none") return -1;
+  if (s == "rows") return 0;
+  if (s == "columns") return 1;
+  throw error("[checkpoint] ", what, ": unknown split '", s, "'");
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+nlohmann::json layout_to_json(const CheckpointLayout& l) {
+  const ModelParallelConfig& mp = l.model_parallel;
+  return {{"tensor_model_parallel_size", mp.tensor_model_parallel_size},
+          {"pipeline_model_parallel_size", mp.pipeline_model_parallel_size},
+          {"num_layers_per_virtual_pipeline_stage", mp.num_layers_per_virtual_pipeline_stage},
+          {"manual_layers", mp.manual_layers},
+          {"data_parallel_size", l.data_parallel_size},
+          {"zero_stage", l.zero_stage},
+          {"optimizer_state_layout", "model-shard"}};
+}
+
+CheckpointLayout layout_from_json(const nlohmann::json& j) {
+  CheckpointLayout l;
+  ModelParallelConfig& mp = l.model_parallel;
+  mp.tensor_model_parallel_size = j.value("tensor_model_parallel_size", 1);
+  mp.pipeline_model_parallel_size = j.value("pipeline_model_parallel_size", 1);
+  mp.num_layers_per_virtual_pipeline_stage =
+      j.value("num_layers_per_virtual_pipeline_stage", int64_t{0});
+  mp.manual_layers = j.value("manual_layers", std::vector<int64_t>{});
+  l.data_parallel_size = j.value("data_parallel_size", 1);
+  l.zero_stage = j.value("zero_stage", 0);
+  return l;
+}
+
+// Every layout each shard of `layout` has, in model-parallel rank order.
+struct ShardOf {
+  int tp_rank, pp_rank;
+  ParamLayout params;
+};
+std::vector<ShardOf> all_shards(const ModelConfig& cfg, const ModelParallelConfig& mp) {
+  mp.validate(cfg);
+  std::vector<ShardOf> out;
+  for (int pp = 0; pp < mp.pipeline_model_parallel_size; ++pp)
+    for (int tp = 0; tp < mp.tensor_model_parallel_size; ++tp)
+      out.push_back({tp, pp, ParamLayout(cfg, mp.shard(cfg, tp, pp))});
+  return out;
+}
+
 }  // namespace
 
-void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, Optimizer* opt,
-                     const TrainState& state) {
-  const fs::path root(save_dir);
-  fs::create_directories(root);
-  const std::string name = iter_name(state.iteration);
-  const fs::path final_dir = root / name;
-  const fs::path tmp_dir = root / (name + ".tmp." + std::to_string(::getpid()));
-  fs::remove_all(tmp_dir);
-  fs::create_directories(tmp_dir);
+NamedState optimizer_state(Optimizer* opt) {
+  NamedState out;
+  if (opt)
+    for (auto& [name, buf] : opt->state()) out.emplace_back(name, buf);
+  return out;
+}
 
-  // Tensors: master weights and optimizer state, by parameter name.
+std::string shard_file_name(int tp_rank, int pp_rank, int tp_size) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "rank_%05d.safetensors", pp_rank * tp_size + tp_rank);
+  return buf;
+}
+
+PendingCheckpoint pending_checkpoint(const std::string& save_dir, int64_t iteration,
+                                     const std::string& tag) {
+  PendingCheckpoint p;
+  p.save_dir = save_dir;
+  p.iteration = iteration;
+  p.tmp_dir = (fs::path(save_dir) / (iter_name(iteration) + ".tmp." + tag)).string();
+  return p;
+}
+
+void begin_checkpoint(const PendingCheckpoint& p) {
+  fs::create_directories(p.save_dir);
+  fs::remove_all(p.tmp_dir);
+  fs::create_directories(p.tmp_dir);
+}
+
+std::string save_checkpoint_shard(const PendingCheckpoint& p, const ModelConfig& cfg,
+                                  const CheckpointLayout& layout, int tp_rank, int pp_rank,
+                                  std::span<const ShardPart> parts) {
+  const ModelParallelConfig& mp = layout.model_parallel;
+  const ParamLayout expected(cfg, mp.shard(cfg, tp_rank, pp_rank));
+  const std::string file = shard_file_name(tp_rank, pp_rank, mp.tensor_model_parallel_size);
+  const std::string where = "[checkpoint] " + (fs::path(p.tmp_dir) / file).string() + ": ";
+
   std::vector<safetensors::TensorRef> refs;
-  nlohmann::json shapes = nlohmann::json::object();
-  auto add = [&](const std::string& prefix, const float* base) {
-    for (const ParamSpec& s : weights.layout().specs()) {
-      refs.push_back({prefix + s.name, safetensors::Dtype::F32, s.shape, base + s.offset});
-    }
-  };
-  add("model/", weights.master());
-  std::vector<std::string> state_names;
-  if (opt) {
-    for (auto& [sname, buf] : opt->state()) {
-      add("optim/" + sname + "/", buf);
-      state_names.push_back(sname);
+  std::set<std::string> seen;
+  for (const ShardPart& part : parts) {
+    if (part.optim.size() != parts[0].optim.size())
+      throw error(where, "the parts of the shard hold different optimizer states");
+    for (const ParamSpec& s : part.layout->specs()) {
+      const ParamSpec* e = expected.find(s.name);
+      if (!e || e->shape != s.shape || e->split_offset != s.split_offset)
+        throw error(where, "tensor ", s.name, " ", shape_str(s.shape), " is not part of shard (tp ",
+                    tp_rank, ", pp ", pp_rank, ") of this layout");
+      if (!seen.insert(s.name).second) throw error(where, "tensor ", s.name, " given twice");
+      refs.push_back({"model/" + s.name, safetensors::Dtype::F32, s.shape, part.master + s.offset});
+      for (size_t i = 0; i < part.optim.size(); ++i) {
+        const auto& [sname, buf] = part.optim[i];
+        if (sname != parts[0].optim[i].first)
+          throw error(where, "the parts of the shard hold different optimizer states");
+        refs.push_back(
+            {"optim/" + sname + "/" + s.name, safetensors::Dtype::F32, s.shape, buf + s.offset});
+      }
     }
   }
-  for (const ParamSpec& s : weights.layout().specs())
-    shapes[s.name] = {{"global_shape", s.shape}, {"split", "none"}};
-  safetensors::write((tmp_dir / kRankFile).string(), refs, {{"format", "ascent"}});
+  for (const ParamSpec& e : expected.specs())
+    if (!seen.count(e.name)) throw error(where, "the parts of the shard lack tensor ", e.name);
+  safetensors::write((fs::path(p.tmp_dir) / file).string(), refs,
+                     {{"format", "ascent"},
+                      {"tp_rank", std::to_string(tp_rank)},
+                      {"pp_rank", std::to_string(pp_rank)}});
+  return file;
+}
+
+std::string save_checkpoint_shard(const PendingCheckpoint& p, const CheckpointLayout& layout,
+                                  int pp_rank, const ModelWeights& weights, Optimizer* opt) {
+  const ShardPart part{&weights.layout(), weights.master(), optimizer_state(opt)};
+  return save_checkpoint_shard(p, weights.config(), layout, weights.shard().tp_rank, pp_rank,
+                               std::span<const ShardPart>(&part, 1));
+}
+
+void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
+                       const CheckpointLayout& layout,
+                       const std::vector<std::string>& optimizer_state, const TrainState& state) {
+  const fs::path root(p.save_dir), tmp_dir(p.tmp_dir);
+  const ModelParallelConfig& mp = layout.model_parallel;
+  nlohmann::json files = nlohmann::json::array(), shards = nlohmann::json::array();
+  for (const ShardOf& sh : all_shards(cfg, mp)) {
+    const std::string file = shard_file_name(sh.tp_rank, sh.pp_rank, mp.tensor_model_parallel_size);
+    if (!fs::exists(tmp_dir / file))
+      throw error("[checkpoint] ", (tmp_dir / file).string(), ": missing at commit (shard tp ",
+                  sh.tp_rank, ", pp ", sh.pp_rank, " was not saved)");
+    nlohmann::json offsets = nlohmann::json::object(), ranges = nlohmann::json::array();
+    for (const ParamSpec& s : sh.params.specs())
+      if (s.split_dim >= 0) offsets[s.name] = s.split_offset;
+    for (const LayerRange& r : sh.params.shard().layers) ranges.push_back({r.first, r.last});
+    files.push_back(file);
+    shards.push_back({{"file", file},
+                      {"tp_rank", sh.tp_rank},
+                      {"pp_rank", sh.pp_rank},
+                      {"layers", ranges},
+                      {"has_embedding", sh.params.shard().has_embedding},
+                      {"has_head", sh.params.shard().has_head},
+                      {"split_offsets", offsets}});
+  }
+  nlohmann::json tensors = nlohmann::json::object();
+  const ParamLayout whole(cfg);
+  for (const ParamSpec& s : whole.specs())
+    tensors[s.name] = {{"global_shape", s.global_shape}, {"split", split_name(s.split_dim)}};
+  nlohmann::json lj = layout_to_json(layout);
+  lj["files"] = files;
 
   nlohmann::json meta = {
       {"format", "ascent-checkpoint"},
-      {"version", 1},
+      {"version", 2},
       {"iteration", state.iteration},
       {"consumed_train_samples", state.consumed_train_samples},
-      {"optimizer_steps", opt ? opt->steps() : state.optimizer_steps},
-      {"optimizer_state", state_names},
+      {"optimizer_steps", state.optimizer_steps},
+      {"optimizer_state", optimizer_state},
       {"seed", state.seed},
-      {"layout", {{"tensor_model_parallel_size", 1}, {"pipeline_model_parallel_size", 1},
-                  {"data_parallel_size", 1}, {"files", {kRankFile}}}},
-      {"model", model_config_to_json(weights.config())},
+      {"layout", lj},
+      {"model", model_config_to_json(cfg)},
       {"args", state.args},
-      {"tensors", shapes},
+      {"tensors", tensors},
+      {"shards", shards},
   };
   write_text(tmp_dir / "metadata.json", meta.dump(2) + "\n");
 
   nlohmann::json manifest = nlohmann::json::object();
-  for (const char* f : {kRankFile, "metadata.json"}) {
+  std::vector<std::string> listed = files.get<std::vector<std::string>>();
+  listed.push_back("metadata.json");
+  for (const std::string& f : listed) {
     uint64_t size = 0;
     const std::string h = hash_file(tmp_dir / f, &size);
     manifest[f] = {{"size", size}, {"xxh3_64", h}};
@@ -130,6 +264,8 @@ void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, O
   fsync_path(tmp_dir, true);
 
   // Replace an older directory of the same iteration, then commit through the marker.
+  const std::string name = iter_name(p.iteration);
+  const fs::path final_dir = root / name;
   if (fs::exists(final_dir)) {
     const fs::path old = root / (name + ".old." + std::to_string(::getpid()));
     fs::rename(final_dir, old);
@@ -139,13 +275,63 @@ void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, O
     fs::rename(tmp_dir, final_dir);
   }
   fsync_path(root, true);
-  write_text(root / kMarker, std::to_string(state.iteration) + "\n");
+  write_text(root / kMarker, std::to_string(p.iteration) + "\n");
+}
+
+void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, Optimizer* opt,
+                     const TrainState& state) {
+  if (!weights.shard().is_whole(weights.config()))
+    throw error("[checkpoint] ", save_dir, ": save_checkpoint writes a whole model; a shard is ",
+                "written with save_checkpoint_shard + commit_checkpoint");
+  const PendingCheckpoint p =
+      pending_checkpoint(save_dir, state.iteration, std::to_string(::getpid()));
+  begin_checkpoint(p);
+  const CheckpointLayout layout;
+  save_checkpoint_shard(p, layout, 0, weights, opt);
+  TrainState st = state;
+  std::vector<std::string> names;
+  if (opt) {
+    st.optimizer_steps = opt->steps();
+    for (const auto& [name, buf] : optimizer_state(opt)) names.push_back(name);
+  }
+  commit_checkpoint(p, weights.config(), layout, names, st);
 }
 
 bool is_ascent_checkpoint(const std::string& path) {
   const fs::path p(path);
   return fs::exists(p / kMarker) || fs::exists(p / "metadata.json");
 }
+
+namespace {
+
+// The layout part of metadata.json, for version 2 and for version 1 (one whole file).
+void parse_layout(const nlohmann::json& meta, const std::string& what, CheckpointInfo& info) {
+  const nlohmann::json& lj = meta.at("layout");
+  info.layout = layout_from_json(lj);
+  info.optimizer_state = meta.at("optimizer_state").get<std::vector<std::string>>();
+  for (const auto& [name, t] : meta.at("tensors").items()) {
+    CheckpointTensor ct;
+    ct.global_shape = t.at("global_shape").get<std::vector<int64_t>>();
+    ct.split_dim = parse_split(t.value("split", std::string("none")), what);
+    info.tensors[name] = ct;
+  }
+  if (meta.contains("shards")) {
+    for (const nlohmann::json& sj : meta.at("shards")) {
+      CheckpointShardFile f;
+      f.file = sj.at("file").get<std::string>();
+      f.tp_rank = sj.at("tp_rank").get<int>();
+      f.pp_rank = sj.at("pp_rank").get<int>();
+      f.split_offsets = sj.value("split_offsets", std::map<std::string, int64_t>{});
+      info.files.push_back(std::move(f));
+    }
+  } else {
+    for (const std::string& file : lj.value("files", std::vector<std::string>{kWholeFile}))
+      info.files.push_back({file, 0, 0, {}});
+  }
+  if (info.files.empty()) throw error("[checkpoint] ", what, ": no shard files listed");
+}
+
+}  // namespace
 
 CheckpointInfo open_checkpoint(const std::string& path) {
   fs::path dir(path);
@@ -190,31 +376,91 @@ CheckpointInfo open_checkpoint(const std::string& path) {
     info.state.optimizer_steps = meta.at("optimizer_steps").get<int64_t>();
     info.state.seed = meta.at("seed").get<uint64_t>();
     info.state.args = meta.value("args", nlohmann::json::object());
-    info.has_optimizer = !meta.at("optimizer_state").empty();
+    parse_layout(meta, what, info);
+    info.has_optimizer = !info.optimizer_state.empty();
   } catch (const nlohmann::json::exception& e) {
     throw error("[checkpoint] ", what, ": ", e.what());
   }
+  for (const CheckpointShardFile& f : info.files)
+    if (!manifest["files"].contains(f.file))
+      throw error("[checkpoint] ", (dir / f.file).string(), ": shard file not in the manifest");
   return info;
 }
 
-void load_checkpoint(const CheckpointInfo& ckpt, ModelWeights& weights, Optimizer* opt) {
-  const safetensors::Reader file((fs::path(ckpt.dir) / kRankFile).string());
-  auto load = [&](const std::string& prefix, float* base) {
-    for (const ParamSpec& s : weights.layout().specs()) {
-      const std::string name = prefix + s.name;
-      const safetensors::TensorInfo* t = file.find(name);
-      if (!t) throw error("[checkpoint] ", file.path(), ": missing tensor ", name);
-      if (t->shape != s.shape || t->dtype != safetensors::Dtype::F32)
-        throw error("[checkpoint] ", file.path(), ": tensor ", name,
-                    " has a different shape or dtype than the model expects");
-      file.to_f32(*t, base + s.offset);
-    }
+void read_checkpoint_tensors(const CheckpointInfo& ckpt, const std::string& group,
+                             const ParamLayout& layout, float* flat) {
+  const std::string prefix = group == "model" ? "model/" : "optim/" + group + "/";
+  if (group != "model" && std::find(ckpt.optimizer_state.begin(), ckpt.optimizer_state.end(),
+                                    group) == ckpt.optimizer_state.end())
+    throw error("[checkpoint] ", ckpt.dir, ": holds no optimizer state '", group, "'");
+  std::vector<std::unique_ptr<safetensors::Reader>> readers(ckpt.files.size());
+  auto reader = [&](size_t i) -> const safetensors::Reader& {
+    if (!readers[i])
+      readers[i] =
+          std::make_unique<safetensors::Reader>((fs::path(ckpt.dir) / ckpt.files[i].file).string());
+    return *readers[i];
   };
-  load("model/", weights.master());
+  std::vector<float> piece;
+  for (const ParamSpec& s : layout.specs()) {
+    const std::string name = prefix + s.name;
+    auto meta = ckpt.tensors.find(s.name);
+    if (meta == ckpt.tensors.end())
+      throw error("[checkpoint] ", ckpt.dir, "/metadata.json: no tensor ", s.name,
+                  " (the checkpoint is of another model)");
+    if (meta->second.global_shape != s.global_shape)
+      throw error("[checkpoint] ", ckpt.dir, ": tensor ", s.name, " has global shape ",
+                  shape_str(meta->second.global_shape), ", the model expects ",
+                  shape_str(s.global_shape));
+    float* dst = flat + s.offset;
+    const int64_t need = s.split_dim < 0 ? 1 : s.valid_extent();
+    if (s.split_dim >= 0 && need < s.shape[s.split_dim])
+      std::memset(dst, 0, sizeof(float) * static_cast<size_t>(s.numel));  // vocabulary padding
+    int64_t covered = 0;
+    std::set<int64_t> offsets_seen;
+    for (size_t i = 0; i < ckpt.files.size() && covered < need; ++i) {
+      const safetensors::Reader& r = reader(i);
+      const safetensors::TensorInfo* t = r.find(name);
+      if (!t) continue;
+      ParamSpec src = s;
+      src.shape = t->shape;
+      src.numel = t->numel;
+      auto off = ckpt.files[i].split_offsets.find(s.name);
+      src.split_offset = off == ckpt.files[i].split_offsets.end() ? 0 : off->second;
+      // The slice must be the whole tensor or a range along this tensor's split dimension.
+      bool ok = src.shape.size() == s.global_shape.size() && src.split_offset >= 0;
+      for (size_t d = 0; ok && d < src.shape.size(); ++d)
+        ok = static_cast<int>(d) == s.split_dim ? src.shape[d] > 0
+                                                : src.shape[d] == s.global_shape[d];
+      if (!ok || (src.split_dim >= 0 && !src.is_whole() && meta->second.split_dim != s.split_dim))
+        throw error("[checkpoint] ", r.path(), ": tensor ", name, " has shape ",
+                    shape_str(src.shape), " at offset ", src.split_offset,
+                    ", which is no slice of global shape ", shape_str(s.global_shape));
+      if (s.split_dim >= 0) {
+        if (!offsets_seen.insert(src.split_offset).second) continue;  // a copy (tied head)
+        const int64_t lo = std::max(src.split_offset, s.split_offset);
+        const int64_t hi =
+            std::min(src.split_offset + src.valid_extent(), s.split_offset + s.valid_extent());
+        if (hi <= lo) continue;
+      }
+      piece.resize(static_cast<size_t>(t->numel));
+      r.to_f32(*t, piece.data());
+      const int64_t n = copy_overlap(src, piece.data(), s, dst);
+      covered += s.split_dim < 0 ? 1 : n;
+    }
+    if (covered != need)
+      throw error(
+          "[checkpoint] ", ckpt.dir, ": tensor ", name,
+          covered == 0 ? " is in no shard file" : " is not fully covered by the shard files");
+  }
+}
+
+void load_checkpoint(const CheckpointInfo& ckpt, ModelWeights& weights, Optimizer* opt) {
+  read_checkpoint_tensors(ckpt, "model", weights.layout(), weights.master());
   if (opt) {
     if (!ckpt.has_optimizer)
       throw error("[checkpoint] ", ckpt.dir, ": holds no optimizer state (use --finetune)");
-    for (auto& [sname, buf] : opt->state()) load("optim/" + sname + "/", buf);
+    for (auto& [sname, buf] : opt->state())
+      read_checkpoint_tensors(ckpt, sname, weights.layout(), buf);
     opt->set_steps(ckpt.state.optimizer_steps);
   }
   weights.refresh_compute();

@@ -11,6 +11,7 @@
 
 #include "checkpoint/safetensors.h"
 #include "core/error.h"
+#include "model/shard_copy.h"
 
 namespace ascent {
 namespace {
@@ -260,11 +261,21 @@ void sync_dir(const fs::path& dir) {
   std::fclose(f);
 }
 
+// HF tensors always hold the real vocabulary: mappings are built over the whole, unpadded model
+// and moved in or out of the caller's layout (any shard, any padding) tensor by tensor.
+ModelConfig unpadded(const ModelConfig& cfg) {
+  ModelConfig c = cfg;
+  c.make_vocab_size_divisible_by = 1;
+  return c;
+}
+
 }  // namespace
 
-DType load_hf_weights(const std::string& dir, const ModelConfig& cfg, const ParamLayout& layout,
-                      float* flat) {
-  const std::vector<Mapping> maps = mappings(cfg, layout, dir);
+DType load_hf_weights(const std::string& dir, const ModelConfig& model_cfg,
+                      const ParamLayout& layout, float* flat) {
+  const ModelConfig cfg = unpadded(model_cfg);
+  const ParamLayout whole(cfg);
+  const std::vector<Mapping> maps = mappings(cfg, whole, dir);
   const char* arch = hf_arch_name(cfg.hf_arch);
   const safetensors::ShardedReader set(dir);
   using Entry = safetensors::ShardedReader::Entry;
@@ -308,9 +319,9 @@ DType load_hf_weights(const std::string& dir, const ModelConfig& cfg, const Para
     e.file->to_f32(*e.info, hf.data());
     hf_to_ours(m, hf.data(), ours.data());
     const float* src = ours.data();
-    for (const ParamSpec* s : m.ours) {
-      std::memcpy(flat + s->offset, src, sizeof(float) * s->numel);
-      src += s->numel;
+    for (const ParamSpec* g : m.ours) {
+      if (const ParamSpec* s = layout.find(g->name)) global_to_shard(*s, src, flat + s->offset);
+      src += g->numel;
     }
   }
   DType most = DType::F32;
@@ -324,17 +335,24 @@ DType load_hf_weights(const std::string& dir, const ModelConfig& cfg, const Para
   return most;
 }
 
-std::vector<HfTensor> export_hf_tensors(const ModelConfig& cfg, const ParamLayout& layout,
+std::vector<HfTensor> export_hf_tensors(const ModelConfig& model_cfg, const ParamLayout& layout,
                                         const float* flat, DType dtype) {
+  const ModelConfig cfg = unpadded(model_cfg);
+  const ParamLayout whole(cfg);
   std::vector<HfTensor> out;
   std::vector<float> ours, hf;
-  for (const Mapping& m : mappings(cfg, layout, "export")) {
+  for (const Mapping& m : mappings(cfg, whole, "export")) {
     ours.resize(static_cast<size_t>(m.rows * m.cols));
     hf.resize(ours.size());
     float* dst = ours.data();
-    for (const ParamSpec* s : m.ours) {
-      std::memcpy(dst, flat + s->offset, sizeof(float) * s->numel);
-      dst += s->numel;
+    for (const ParamSpec* g : m.ours) {
+      const ParamSpec* s = layout.find(g->name);
+      if (!s || !s->is_whole())
+        throw error("[hf] export needs the whole model, but tensor ", g->name,
+                    s ? " is split across TP ranks" : " is not in this shard",
+                    " (assemble the shards first, model/shard_copy.h)");
+      shard_to_global(*s, flat + s->offset, dst);
+      dst += g->numel;
     }
     ours_to_hf(m, ours.data(), hf.data());
     HfTensor t;

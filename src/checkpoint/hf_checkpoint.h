@@ -38,7 +38,8 @@ struct HfTensor {
 // Overwrites every parameter of `layout` in `flat` (f32, layout.total() elements) from the
 // safetensors weights in dir (model.safetensors, or model.safetensors.index.json and its shards).
 // Requires cfg to be expressible as cfg.hf_arch (usually from read_hf_config(dir)) and layout built
-// from cfg. Sources may be F32, BF16 or F16. Every expected tensor must be present with its HF
+// from cfg, for any shard (model/sharding.h): each tensor's slice is taken from the whole HF
+// tensor and vocabulary padding rows are set to zero. Sources may be F32, BF16 or F16. Every expected tensor must be present with its HF
 // shape, and every tensor in the files must be expected, except buffers HF also ignores
 // (*.rotary_emb.inv_freq, GPT-2's attn.bias / attn.masked_bias, lm_head.weight of a tied model).
 // Everything is checked before flat is written. Returns the source dtype holding most elements.
@@ -47,7 +48,9 @@ DType load_hf_weights(const std::string& dir, const ModelConfig& cfg, const Para
                       float* flat);
 
 // The parameters of `flat` (any f32 buffer with `layout`: weights or gradients) as HF tensors,
-// converted to dtype (round to nearest even), in layer order. Pure: touches no file.
+// converted to dtype (round to nearest even), in layer order, with the real (unpadded)
+// vocabulary. layout must hold the whole model (vocabulary padding allowed); a shard throws
+// "[hf] ..." naming the tensor. Pure: touches no file.
 std::vector<HfTensor> export_hf_tensors(const ModelConfig& cfg, const ParamLayout& layout,
                                         const float* flat, DType dtype);
 

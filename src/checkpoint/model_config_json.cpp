@@ -41,6 +41,7 @@ nlohmann::json model_config_to_json(const ModelConfig& c) {
       {"init_method_std", c.init_method_std},
       {"attention_dropout", c.attention_dropout},
       {"hidden_dropout", c.hidden_dropout},
+      {"make_vocab_size_divisible_by", c.make_vocab_size_divisible_by},
   };
 }
 
@@ -88,6 +89,8 @@ ModelConfig model_config_from_json(const nlohmann::json& j, const std::string& w
     // Checkpoints written before dropout existed trained without it.
     c.attention_dropout = j.value("attention_dropout", 0.f);
     c.hidden_dropout = j.value("hidden_dropout", 0.f);
+    // Checkpoints written before vocabulary padding existed had none.
+    c.make_vocab_size_divisible_by = j.value("make_vocab_size_divisible_by", int64_t{1});
   } catch (const nlohmann::json::exception& e) {
     throw error("[checkpoint] ", what, ": bad model config: ", e.what());
   }

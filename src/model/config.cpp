@@ -16,6 +16,7 @@ void ModelConfig::validate() const {
   positive(num_attention_heads, "--num-attention-heads");
   positive(num_query_groups, "--num-query-groups");
   positive(max_position_embeddings, "--max-position-embeddings");
+  positive(make_vocab_size_divisible_by, "--make-vocab-size-divisible-by");
   if (hidden_size % num_attention_heads != 0)
     throw error("[model] --hidden-size ", hidden_size, " is not divisible by --num-attention-heads ",
                 num_attention_heads);
@@ -35,7 +36,7 @@ void ModelConfig::validate() const {
 int64_t ModelConfig::num_params() const {
   int64_t n = 0;
   const ParamLayout layout(*this);
-  for (const auto& s : layout.specs()) n += s.numel;
+  for (const auto& s : layout.specs()) n += s.global_numel();  // vocabulary padding not counted
   return n;
 }
 

@@ -42,12 +42,24 @@ struct ModelConfig {
   float attention_dropout = 0.f;  // on the attention probabilities, inside the kernel
   float hidden_dropout = 0.f;     // on the attention and MLP outputs, before the residual add
   float init_method_std = 0.02f;
+  // --make-vocab-size-divisible-by: the embedding and LM head get rows up to a multiple of this
+  // times the TP size, so the vocabulary splits evenly across TP ranks (and matmul sizes stay
+  // round). Padded rows are not part of the model: zero, their logits masked, never trained, and
+  // dropped from checkpoints and HF exports, so numerics never depend on this value. Megatron
+  // defaults to 128; we default to 1 so a single-process layout stays HF-identical.
+  int64_t make_vocab_size_divisible_by = 1;
 
   int64_t head_size() const { return hidden_size / num_attention_heads; }  // HS
   // Rows of the fused q/k/v projection: (NH + 2*KVH) * HS.
   int64_t qkv_rows() const { return (num_attention_heads + 2 * num_query_groups) * head_size(); }
   // Rows of the fused MLP input projection: 2F for SwiGLU (gate then up), F for GeLU.
   int64_t mlp_in_rows() const { return mlp == MlpType::SwiGLU ? 2 * ffn_hidden_size : ffn_hidden_size; }
+  // Rows of the embedding and LM head across tp ranks: vocab_size rounded up to a multiple of
+  // make_vocab_size_divisible_by * tp (Megatron's _vocab_size_with_padding).
+  int64_t padded_vocab_size(int64_t tp = 1) const {
+    const int64_t m = make_vocab_size_divisible_by * tp;
+    return (vocab_size + m - 1) / m * m;
+  }
 
   // Throws ascent::Error naming the offending flag (--hidden-size, ...).
   void validate() const;

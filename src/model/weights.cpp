@@ -8,9 +8,9 @@
 
 namespace ascent {
 
-ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype)
-    : cfg_(cfg), layout_(cfg), compute_dtype_(compute_dtype) {
-  cfg_.validate();
+// cfg is validated before the layout divides by its head count.
+ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard)
+    : cfg_((cfg.validate(), cfg)), layout_(cfg, shard), compute_dtype_(compute_dtype) {
   if (compute_dtype != DType::F32 && compute_dtype != DType::BF16)
     throw error("[model] compute dtype must be f32 or bf16, got ", dtype_name(compute_dtype));
   master_ = Buffer(DType::F32, layout_.total());
@@ -26,26 +26,50 @@ ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype)
 }
 
 namespace {
+
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+// p[0, s.numel) = this slice of a N(0, std^2) tensor whose element at flat global index g is draw
+// g of rng; padding rows 0. Only the slice's own draws are computed.
+void fill_normal_slice(const ParamSpec& s, const Rng& rng, float std, float* p) {
+  if (s.valid_extent() < (s.split_dim < 0 ? 0 : s.shape[s.split_dim]))
+    std::memset(p, 0, static_cast<size_t>(s.numel) * sizeof(float));
+  if (s.split_dim == 1) {
+    const int64_t rows = s.shape[0], cols = s.shape[1], global_cols = s.global_shape[1];
+#pragma omp parallel for schedule(static) if (s.numel > 65536)
+    for (int64_t r = 0; r < rows; ++r)
+      rng.fill_normal(p + r * cols, static_cast<uint64_t>(cols), std,
+                      static_cast<uint64_t>(r * global_cols + s.split_offset));
+    return;
+  }
+  // Whole tensor or a range of rows: one contiguous run of draws.
+  const int64_t row = s.shape.empty() || s.shape[0] == 0 ? 1 : s.numel / s.shape[0];
+  const int64_t rows = s.split_dim == 0 ? s.valid_extent() : (s.shape.empty() ? 1 : s.shape[0]);
+  rng.fill_normal(p, static_cast<uint64_t>(rows * row), std,
+                  static_cast<uint64_t>(s.split_offset * row));
+}
+
 }  // namespace
 
 void ModelWeights::init_random(uint64_t seed) {
   const float std = cfg_.init_method_std;
   const float out_std = std / std::sqrt(2.0f * static_cast<float>(cfg_.num_layers));
-  uint64_t stream = 0;
   for (const ParamSpec& s : layout_.specs()) {
     float* p = master() + s.offset;
-    ++stream;  // one Philox stream per tensor, in layout order
     const bool is_norm = s.name.find("norm") != std::string::npos;
     if (ends_with(s.name, ".bias")) {
       std::memset(p, 0, static_cast<size_t>(s.numel) * sizeof(float));
     } else if (is_norm) {
       for (int64_t i = 0; i < s.numel; ++i) p[i] = 1.0f;
     } else {
-      const bool out_proj = ends_with(s.name, "o_proj.weight") || ends_with(s.name, "down_proj.weight");
-      Rng(seed, stream).fill_normal(p, static_cast<uint64_t>(s.numel), out_proj ? out_std : std);
+      // One Philox stream per tensor, numbered in unsharded layout order from 1.
+      const Rng rng(seed, static_cast<uint64_t>(s.global_index) + 1);
+      const bool out_proj =
+          ends_with(s.name, "o_proj.weight") || ends_with(s.name, "down_proj.weight");
+      fill_normal_slice(s, rng, out_proj ? out_std : std, p);
     }
   }
   refresh_compute();

@@ -1,6 +1,7 @@
 #pragma once
 // The model's flat buffers: f32 master weights, f32 gradients, and (in bf16 mixed precision) a
-// bf16 copy of the weights used as matmul operands, each with typed views (ModelParams).
+// bf16 copy of the weights used as matmul operands, each with typed views (ModelParams). A rank of
+// a TP x PP run holds its shard only (model/sharding.h); the default is the whole model.
 #include <cstdint>
 
 #include "core/tensor.h"
@@ -11,12 +12,14 @@ namespace ascent {
 
 class ModelWeights {
  public:
-  ModelWeights(const ModelConfig& cfg, DType compute_dtype);
+  // Throws ascent::Error "[model] ..." when cfg is invalid or cannot be split as `shard` says.
+  ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard = {});
   ModelWeights(const ModelWeights&) = delete;
   ModelWeights& operator=(const ModelWeights&) = delete;
 
   const ModelConfig& config() const { return cfg_; }
   const ParamLayout& layout() const { return layout_; }
+  const ShardSpec& shard() const { return layout_.shard(); }
   DType compute_dtype() const { return compute_dtype_; }
 
   float* master() const { return static_cast<float*>(master_.data()); }  // [layout.total()]
@@ -28,7 +31,10 @@ class ModelWeights {
   const ModelParams& compute() const { return p_compute_; }  // matmul operand views
 
   // Megatron-style initialisation from (seed): weights N(0, std), output projections
-  // (o_proj, down_proj) N(0, std / sqrt(2 L)), norm weights 1, biases 0. Deterministic.
+  // (o_proj, down_proj) N(0, std / sqrt(2 L)), norm weights 1, biases 0, vocabulary padding 0.
+  // Deterministic, and layout-independent: element (i, j) of a tensor is draw i * cols + j of
+  // Philox stream (seed, 1 + the tensor's index in the unsharded layout), so every shard holds
+  // exactly its slice of the unsharded model's initial weights (and only its slice is drawn).
   void init_random(uint64_t seed);
   // Refreshes the compute copy from the master weights (no-op in f32). Call after every
   // optimizer step and after loading.
