@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ascent::cli::add_generate_command(app);
   ascent::cli::add_tokenizer_command(app);
   ascent::cli::add_preprocess_command(app);
+  ascent::cli::add_tokenize_command(app);
   try {
     std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv);
     std::vector<char*> ptrs;

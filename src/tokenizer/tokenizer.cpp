@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "tokenizer/hf/hf_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace ascent::tokenizer {
@@ -28,8 +29,10 @@ std::string sentencepiece_model_file(const std::string& path) {
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path) {
   if (type == "SentencePiece" || type == "SentencePieceTokenizer")
     return std::make_unique<SentencePieceTokenizer>(sentencepiece_model_file(path));
+  if (type == "PretrainedFromHF" || type == "GPT2BPETokenizer")
+    return hf::load_hf_tokenizer(type, path);
   throw error("[tokenizer] ", path, ": unsupported --tokenizer-type '", type,
-              "' (supported: SentencePiece)");
+              "' (supported: SentencePiece, PretrainedFromHF, GPT2BPETokenizer)");
 }
 
 }  // namespace ascent::tokenizer

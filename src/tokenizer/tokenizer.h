@@ -43,8 +43,10 @@ class Tokenizer {
 // directory holding tokenizer.model.
 // type "PretrainedFromHF": an HF tokenizer directory (tokenizer.json, plus tokenizer_config.json /
 // special_tokens_map.json for BOS/EOS/PAD/UNK) or a tokenizer.json file; a directory with only
-// tokenizer.model loads as SentencePiece.
-// type "GPT2BPETokenizer": a byte-level BPE from tokenizer.json, or from vocab.json + merges.txt.
+// tokenizer.model loads as SentencePiece. tokenizer.json runs natively with the HF `tokenizers`
+// library's exact ids (tokenizer/hf/); decode is HF's decode with skip_special_tokens=True.
+// type "GPT2BPETokenizer": a byte-level BPE from tokenizer.json, or from vocab.json + merges.txt;
+// with no configuration file, EOS is "<|endoftext|>".
 // Throws ascent::Error "[tokenizer] <path>: ..." for an unknown type or a missing/unreadable file.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path);
 
