@@ -89,6 +89,14 @@ std::vector<float> alibi_slopes(int64_t n_heads);
 //   out [B*T, NH*HS]; lse [B, NH, T] = log-sum-exp of each score row (stash for backward).
 // Never materialises all heads' T x T scores: work is tiled by (batch, head, query block).
 //
+// Segments (packed samples, Megatron's --reset-attention-mask): with segment_ids, query i sees
+// key j only if j <= i and segment_ids[i] == segment_ids[j]. The ids must be non-decreasing
+// within each batch row (ASCENT_CHECK), so a segment is one run of tokens and query i sees the
+// keys [start of its segment, i]. Key rows before the segment start of a query block's first
+// query are never touched, so a row of short segments costs about the sum of their causal
+// triangles instead of one full one. nullptr: plain causal attention (the same code path as
+// without segments).
+//
 // Attention dropout (dropout > 0): the probabilities are dropped after the softmax,
 //   out_i = sum_j P[i, j] * M[i, j] / (1 - dropout) * v_j,
 // with M[i, j] = dropout_keep(dropout_seed, dropout_stream, attention_dropout_index(...), dropout)
@@ -100,6 +108,7 @@ struct AttentionDims {
   const float* alibi_slopes = nullptr;    // [NH] or nullptr (no ALiBi)
   float dropout = 0.f;                    // probability of dropping a probability, in [0, 1)
   uint64_t dropout_seed = 0, dropout_stream = 0;  // Philox key of the mask
+  const int32_t* segment_ids = nullptr;  // [B*T] non-decreasing per row, or nullptr (causal only)
 };
 // Mask element of query i, key j of head h in batch row b: key-major, so that the queries of one
 // key, which the kernel keeps contiguous, are consecutive counters.

@@ -96,7 +96,7 @@ void Transformer::forward_blocks(const LayerContext& ctx, const MicroBatch& mb) 
     Tensor h1_c = to_compute(ctx, h1, st);
     x_mid_[l] = st.alloc(DType::F32, {N, C});
     std::memcpy(x_mid_[l].data(), x_[l].data(), x_[l].nbytes());
-    attention_.forward(lc, h1_c, pc, pm, x_mid_[l], &b.attn);
+    attention_.forward(lc, h1_c, pc, pm, x_mid_[l], &b.attn, mb.segment_ids);
     scratch_.reset();
 
     Tensor h2 = f32 ? st.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});

@@ -24,6 +24,9 @@ struct MicroBatch {
   const int32_t* targets = nullptr;    // [B*T], kIgnoreIndex (-100) = no loss
   const int32_t* positions = nullptr;  // [B*T] or nullptr for 0..T-1 in every row
   uint64_t dropout_seed = 0;           // Philox key of this micro-batch's dropout masks
+  // [B*T] attention segments, non-decreasing in each row: a token attends only to earlier tokens
+  // of its segment (packed samples, --reset-attention-mask). nullptr: causal rows.
+  const int32_t* segment_ids = nullptr;
 };
 
 // Whether a forward pass applies the config's dropout. Training (forward_backward) always does;

@@ -32,6 +32,20 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_option("--split", a.split, "train,valid,test document weights");
   c.add_option("--tokenizer-type", a.tokenizer_type);
   c.add_option("--tokenizer-name-or-path", a.tokenizer_name_or_path);
+  c.add_flag("--is-instruction-dataset", a.is_instruction_dataset,
+             "--data-path PREFIX names PREFIX_packed_{input_ids,attention_mask,labels}_document "
+             "(preprocess with an instruction handler); loss only on the response");
+  c.add_flag("--variable-seq-lengths", a.variable_seq_lengths,
+             "pad each micro-batch to a multiple of 32 of its longest row, not --seq-length");
+  c.add_flag("--pack", a.pack,
+             "instruction data: pack several samples into each row of --seq-length tokens "
+             "(positions restart and attention stays within each sample)");
+  c.add_flag("--reset-position-ids", a.reset_position_ids,
+             "pretraining: positions restart at 0 after each EOD (the tokenizer's EOS)");
+  c.add_flag("--reset-attention-mask", a.reset_attention_mask,
+             "pretraining: no attention across EOD tokens");
+  c.add_flag("--eod-mask-loss", a.eod_mask_loss,
+             "pretraining: no loss where the input token is EOD");
 
   c.add_option("--optimizer", a.optim.name, "adam or sgd");
   c.add_option("--lr", a.lr.lr);
@@ -72,6 +86,18 @@ void TrainArgs::finalize() {
   if (save_interval < 0 || eval_interval < 0) throw error("[train] intervals must be >= 0");
   if (clip_grad < 0.f) throw error("[train] --clip-grad must be >= 0");
   if (data_path.empty()) throw error("[train] --data-path is required");
+  if (pack && !is_instruction_dataset)
+    throw error("[train] --pack packs instruction samples: it needs --is-instruction-dataset");
+  if (is_instruction_dataset) {
+    const char* flag = reset_position_ids     ? "--reset-position-ids"
+                       : reset_attention_mask ? "--reset-attention-mask"
+                       : eod_mask_loss        ? "--eod-mask-loss"
+                                              : nullptr;
+    if (flag)
+      throw error("[train] ", flag,
+                  " is for pretraining rows with EOD-separated documents; with "
+                  "--is-instruction-dataset every sample starts its own row (or segment, --pack)");
+  }
   lr.style = parse_lr_decay_style(lr_decay_style);
   if (lr.decay_iters == 0) lr.decay_iters = train_iters;
   lr.validate();
@@ -90,7 +116,11 @@ nlohmann::json TrainArgs::to_json() const {
       {"micro-batch-size", micro_batch_size}, {"global-batch-size", global_batch_size},
       {"seq-length", seq_length}, {"train-iters", train_iters}, {"data-path", data_path},
       {"split", split}, {"tokenizer-type", tokenizer_type},
-      {"tokenizer-name-or-path", tokenizer_name_or_path}, {"optimizer", optim.name},
+      {"tokenizer-name-or-path", tokenizer_name_or_path},
+      {"is-instruction-dataset", is_instruction_dataset},
+      {"variable-seq-lengths", variable_seq_lengths}, {"pack", pack},
+      {"reset-position-ids", reset_position_ids}, {"reset-attention-mask", reset_attention_mask},
+      {"eod-mask-loss", eod_mask_loss}, {"optimizer", optim.name},
       {"lr", lr.lr}, {"min-lr", lr.min_lr}, {"lr-decay-style", lr_decay_style},
       {"lr-warmup-iters", lr.warmup_iters}, {"lr-decay-iters", lr.decay_iters},
       {"adam-beta1", optim.beta1}, {"adam-beta2", optim.beta2}, {"adam-eps", optim.eps},

@@ -32,6 +32,12 @@ struct TrainArgs {
   std::vector<std::string> data_path;
   std::string split = "969,30,1";
   std::string tokenizer_type = "SentencePiece", tokenizer_name_or_path;
+  // Instruction data (data/instruction_batches.h): --data-path names preprocess's output prefix.
+  bool is_instruction_dataset = false;
+  bool variable_seq_lengths = false;  // pad a micro-batch to a multiple of 32, not --seq-length
+  bool pack = false;                  // several samples per row, attention within each sample
+  // Pretraining rows holding several documents (data/batch.h, Megatron's EOD handling).
+  bool reset_position_ids = false, reset_attention_mask = false, eod_mask_loss = false;
 
   // Optimizer and schedule.
   OptimConfig optim;

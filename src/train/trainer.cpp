@@ -1,19 +1,20 @@
 #include "train/trainer.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
 
 #include "checkpoint/hf_checkpoint.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "core/rng.h"
 #include "core/timer.h"
-#include "data/blended_dataset.h"
-#include "data/gpt_dataset.h"
-#include "data/indexed_dataset.h"
 #include "kernels/peak.h"
 #include "optim/grad_clip.h"
+#include "train/train_data.h"
 
 namespace fs = std::filesystem;
 
@@ -44,31 +45,25 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config) : args_(args)
 }
 
 void Trainer::build_data() {
-  const std::vector<data::DataPathEntry> entries = data::parse_data_path(args_.data_path);
-  std::vector<std::shared_ptr<const data::GptDataset>> train, valid;
-  std::vector<double> train_w, valid_w;
-  for (const data::DataPathEntry& e : entries) {
-    auto ds = std::make_shared<const data::IndexedDataset>(e.prefix);
-    const auto splits = data::split_documents(ds->num_documents(), args_.split);
-    if (!splits[0].empty()) {
-      train.push_back(std::make_shared<data::GptDataset>(ds, splits[0], args_.seq_length,
-                                                         args_.seed, 0));
-      train_w.push_back(e.weight);
-    }
-    if (!splits[1].empty()) {
-      valid.push_back(std::make_shared<data::GptDataset>(ds, splits[1], args_.seq_length,
-                                                         args_.seed, 1));
-      valid_w.push_back(e.weight);
-    }
+  TrainData d = build_train_data(args_);
+  train_batches_ = std::move(d.train);
+  valid_batches_ = std::move(d.valid);
+  for (const std::string& line : d.summary) ASCENT_LOG_INFO("{}", line);
+}
+
+void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
+  // The cursor counts rows: samples, windows or packed rows. Those keys decide which.
+  const nlohmann::json now = args_.to_json();
+  std::vector<std::string> keys = {"is-instruction-dataset", "pack"};
+  if (args_.pack) keys.push_back("seq-length");  // packing depends on the row length
+  for (const std::string& k : keys) {
+    const nlohmann::json then =
+        ckpt_args.value(k, k == "seq-length" ? now[k] : nlohmann::json(false));
+    if (then != now[k])
+      throw error("[train] --load ", args_.load, ": the checkpoint was trained with --", k, " ",
+                  then.dump(), ", this run has ", now[k].dump(),
+                  "; its data cursor would point elsewhere (use --finetune to start over)");
   }
-  if (train.empty()) throw error("[train] --split ", args_.split, " leaves no training documents");
-  auto blend = [](std::vector<std::shared_ptr<const data::GptDataset>>& v,
-                  std::vector<double>& w) -> std::shared_ptr<const data::SampleSource> {
-    if (v.size() == 1) return v[0];
-    return std::make_shared<data::BlendedDataset>(v, w);
-  };
-  train_loader_ = std::make_unique<data::DataLoader>(blend(train, train_w));
-  if (!valid.empty()) valid_source_ = blend(valid, valid_w);
 }
 
 void Trainer::init_or_load() {
@@ -85,8 +80,9 @@ void Trainer::init_or_load() {
   const CheckpointInfo ckpt = open_checkpoint(args_.load);
   load_checkpoint(ckpt, *weights_, args_.finetune ? nullptr : optimizer_.get());
   if (!args_.finetune) {
+    check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
-    train_loader_->set_consumed(ckpt.state.consumed_train_samples);
+    train_batches_->set_consumed(ckpt.state.consumed_train_samples);
   }
   ASCENT_LOG_INFO("loaded {} (iteration {}){}", ckpt.dir, ckpt.state.iteration,
                   args_.finetune ? ", weights only" : "");
@@ -94,67 +90,87 @@ void Trainer::init_or_load() {
 
 IterationStats Trainer::train_step() {
   Timer timer;
-  const int64_t B = args_.micro_batch_size, T = args_.seq_length;
-  const int64_t micro_batches = args_.global_batch_size / B;
+  const int64_t micro_batches = args_.global_batch_size / args_.micro_batch_size;
+  IterationStats s;
   weights_->zero_grad();
   double loss = 0;
   for (int64_t m = 0; m < micro_batches; ++m) {
-    train_loader_->next_batch(B, tokens_, targets_);
-    int64_t valid = 0;
-    for (int32_t t : targets_) valid += t != kernels::kIgnoreIndex;
+    train_batches_->next(batch_);
+    const data::Batch& b = batch_;
+    const int64_t valid = b.loss_tokens();
     // Megatron: each micro-batch's mean loss, averaged over the micro-batches.
     const float scale = 1.0f / static_cast<float>(std::max<int64_t>(valid, 1) * micro_batches);
-    const MicroBatch mb{
-        B, T, tokens_.data(), targets_.data(), nullptr, dropout_seed(args_.seed, iteration_, m)};
+    const MicroBatch mb{b.B,
+                        b.T,
+                        b.tokens.data(),
+                        b.targets.data(),
+                        b.positions_or_null(),
+                        dropout_seed(args_.seed, iteration_, m),
+                        b.segments_or_null()};
     const LossSum l = model_->forward_backward(mb, scale);
     loss += l.mean() / static_cast<double>(micro_batches);
+    s.tokens += b.B * b.T;
+    s.real_tokens += b.real_tokens;
+    s.loss_tokens += l.tokens;
+    s.flops += config().flops_per_token(b.T) * static_cast<double>(b.B * b.T);
   }
   ++iteration_;
-  IterationStats s;
   s.iteration = iteration_;
   s.loss = loss;
   s.grad_norm = global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
   s.lr = args_.lr.at(iteration_);
   optimizer_->step(*weights_, s.lr, clip_coefficient(s.grad_norm, args_.clip_grad));
   s.seconds = timer.seconds();
-  s.tokens_per_s = static_cast<double>(args_.global_batch_size * T) / s.seconds;
+  s.tokens_per_s = static_cast<double>(s.real_tokens) / s.seconds;
   return s;
 }
 
 void Trainer::log_iteration(const IterationStats& s) {
-  const double gflops = config().flops_per_token(args_.seq_length) * s.tokens_per_s / 1e9;
+  const double gflops = s.flops / s.seconds / 1e9;
+  const int64_t consumed = train_batches_->consumed();
   if (metrics_.is_open()) {
-    char line[512];
+    char line[640];
     std::snprintf(line, sizeof line,
                   "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%.9g,\"lr\":%.9g,"
                   "\"grad_norm\":%.9g,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
-                  "\"mfu\":%.4f}\n",
-                  static_cast<long long>(s.iteration),
-                  static_cast<long long>(train_loader_->consumed()), s.loss,
+                  "\"mfu\":%.4f,\"tokens\":%lld,\"real_tokens\":%lld,\"loss_tokens\":%lld,"
+                  "\"padding\":%.6f}\n",
+                  static_cast<long long>(s.iteration), static_cast<long long>(consumed), s.loss,
                   static_cast<double>(s.lr), s.grad_norm, s.seconds * 1e3, s.tokens_per_s,
-                  gflops / 1e3, gflops / peak_gflops_);
+                  gflops / 1e3, gflops / peak_gflops_, static_cast<long long>(s.tokens),
+                  static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),
+                  s.padding());
     metrics_ << line;
     metrics_.flush();
   }
   if (s.iteration % args_.log_interval == 0 || s.iteration == args_.train_iters) {
+    const std::string padding =
+        args_.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
     ASCENT_LOG_INFO(
         " iteration {:>6}/{:<6} | consumed samples {:>9} | {:8.1f} ms/iter | lr {:.3e} | loss "
-        "{:.4f} | grad norm {:.3f} | {:8.0f} tokens/s | {:.3f} TFLOP/s | MFU {:.0f}%",
-        s.iteration, args_.train_iters, train_loader_->consumed(), s.seconds * 1e3, s.lr, s.loss,
-        s.grad_norm, s.tokens_per_s, gflops / 1e3, 100.0 * gflops / peak_gflops_);
+        "{:.4f} | grad norm {:.3f} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
+        s.iteration, args_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
+        s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / peak_gflops_);
   }
 }
 
 double Trainer::evaluate() {
-  if (!valid_source_ || args_.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (!valid_batches_ || args_.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
   // Always the same first eval_iters global batches of the validation split: comparable values.
-  data::DataLoader loader(valid_source_);
-  const int64_t B = args_.micro_batch_size, T = args_.seq_length;
-  const int64_t batches = args_.eval_iters * (args_.global_batch_size / B);
+  valid_batches_->set_consumed(0);
+  const int64_t batches = args_.eval_iters * (args_.global_batch_size / args_.micro_batch_size);
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i) {
-    loader.next_batch(B, tokens_, targets_);
-    sum += model_->forward({B, T, tokens_.data(), targets_.data(), nullptr}).mean();
+    valid_batches_->next(batch_);
+    const data::Batch& b = batch_;
+    const MicroBatch mb{b.B,
+                        b.T,
+                        b.tokens.data(),
+                        b.targets.data(),
+                        b.positions_or_null(),
+                        0,
+                        b.segments_or_null()};
+    sum += model_->forward(mb).mean();
   }
   return sum / static_cast<double>(batches);
 }
@@ -162,7 +178,7 @@ double Trainer::evaluate() {
 void Trainer::save() {
   TrainState st;
   st.iteration = iteration_;
-  st.consumed_train_samples = train_loader_->consumed();
+  st.consumed_train_samples = train_batches_->consumed();
   st.optimizer_steps = optimizer_->steps();
   st.seed = args_.seed;
   st.args = args_.to_json();

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "checkpoint/ascent_checkpoint.h"
-#include "data/loader.h"
+#include "data/batch.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "optim/optimizer.h"
@@ -25,7 +25,14 @@ struct IterationStats {
   float lr = 0;
   double grad_norm = 0;
   double seconds = 0;
-  double tokens_per_s = 0;
+  int64_t tokens = 0;       // tokens processed (B*T over the micro-batches, padding included)
+  int64_t real_tokens = 0;  // of which input tokens that are not padding
+  int64_t loss_tokens = 0;  // tokens with a target
+  double flops = 0;         // model FLOPs of the step over the processed tokens
+  double tokens_per_s = 0;  // real tokens per second
+  double padding() const {
+    return tokens ? 1.0 - static_cast<double>(real_tokens) / static_cast<double>(tokens) : 0.0;
+  }
 };
 
 class Trainer {
@@ -46,6 +53,8 @@ class Trainer {
  private:
   void build_data();
   void init_or_load();
+  // Throws when the checkpoint's data cursor counts other rows than this run would.
+  void check_resumable(const nlohmann::json& ckpt_args) const;
   IterationStats train_step();
   void log_iteration(const IterationStats& s);
   void save();
@@ -54,13 +63,13 @@ class Trainer {
   std::unique_ptr<ModelWeights> weights_;
   std::unique_ptr<Transformer> model_;
   std::unique_ptr<Optimizer> optimizer_;
-  std::unique_ptr<data::DataLoader> train_loader_;
-  std::shared_ptr<const data::SampleSource> valid_source_;
+  std::unique_ptr<data::BatchSource> train_batches_;
+  std::unique_ptr<data::BatchSource> valid_batches_;  // nullptr: no validation data
   int64_t iteration_ = 0;
   double peak_gflops_ = 0;
   std::ofstream metrics_;
   std::vector<IterationStats> history_;
-  std::vector<int32_t> tokens_, targets_;
+  data::Batch batch_;
 };
 
 }  // namespace ascent

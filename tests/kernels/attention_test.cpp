@@ -1,7 +1,8 @@
 // Causal attention kernel against a naive double-precision reference (full softmax per row), its
 // gradients against the reference's analytic gradient and against central finite differences of
 // sum(out * w), plus determinism across thread counts. The same checks run with attention dropout,
-// the reference regenerating the mask through kernels::dropout_keep (the shared mask rule).
+// the reference regenerating the mask through kernels::dropout_keep (the shared mask rule), and
+// with segment ids (packed rows: a query sees only earlier keys of its own segment).
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -40,6 +41,8 @@ struct Case {
   OwnedTensor qkv, out, lse, dout, dqkv;
 
   // dropout > 0 drops the probabilities with the mask of (dropout_seed, dropout_stream).
+  std::vector<int32_t> seg;  // [B*T] segment ids, or empty (causal only)
+
   explicit Case(const Shape& shape, uint32_t seed = 1, float dropout = 0.f,
                 uint64_t dropout_seed = 0, uint64_t dropout_stream = 0)
       : s(shape),
@@ -58,6 +61,25 @@ struct Case {
     std::normal_distribution<float> normal(0.f, 1.f);
     for (int64_t i = 0; i < qkv->numel(); ++i) qkv->f32()[i] = normal(gen);
     for (int64_t i = 0; i < dout->numel(); ++i) dout->f32()[i] = normal(gen);
+  }
+  // Splits every row into segments of the given lengths (cycled until the row is full).
+  void set_segments(const std::vector<int64_t>& lengths) {
+    seg.resize(static_cast<size_t>(s.B * s.T));
+    size_t next = 0;
+    int32_t id = 5;  // ids need not start at 0
+    for (int64_t b = 0; b < s.B; ++b) {
+      int64_t left = 0;
+      for (int64_t t = 0; t < s.T; ++t) {
+        if (left == 0) left = lengths[next++ % lengths.size()], id += 1 + static_cast<int32_t>(b);
+        seg[b * s.T + t] = id;
+        --left;
+      }
+    }
+    d.segment_ids = seg.data();
+  }
+  // Whether query i sees key j in batch row b.
+  bool visible(int64_t b, int64_t i, int64_t j) const {
+    return j <= i && (seg.empty() || seg[b * s.T + i] == seg[b * s.T + j]);
   }
   void forward() { attention_forward(d, *qkv, *out, *lse); }
   void backward() { attention_backward(d, *qkv, *out, *lse, *dout, *dqkv); }
@@ -86,6 +108,7 @@ void ref_head(const Case& c, const std::vector<double>& x, int64_t b, int64_t h,
     const double* q = &x[(b * s.T + i) * c.W + h * s.HS];
     double mx = -std::numeric_limits<double>::infinity();
     for (int64_t j = 0; j <= i; ++j) {
+      if (!c.visible(b, i, j)) continue;
       const double* k = &x[(b * s.T + j) * c.W + (s.NH + kv) * s.HS];
       double dot = 0;
       for (int64_t e = 0; e < s.HS; ++e) dot += q[e] * k[e];
@@ -93,9 +116,11 @@ void ref_head(const Case& c, const std::vector<double>& x, int64_t b, int64_t h,
       mx = std::max(mx, p[j]);
     }
     double sum = 0;
-    for (int64_t j = 0; j <= i; ++j) sum += (p[j] = std::exp(p[j] - mx));
+    for (int64_t j = 0; j <= i; ++j)
+      if (c.visible(b, i, j)) sum += (p[j] = std::exp(p[j] - mx));
     lse_h[i] = mx + std::log(sum);
     for (int64_t j = 0; j <= i; ++j) {
+      if (!c.visible(b, i, j)) continue;
       const double* v = &x[(b * s.T + j) * c.W + (s.NH + s.KVH + kv) * s.HS];
       const double pd = p[j] / sum * keep_scale(c, b, h, i, j);
       for (int64_t e = 0; e < s.HS; ++e) out_h[i * s.HS + e] += pd * v[e];
@@ -123,6 +148,7 @@ std::vector<double> ref_backward(const Case& c) {
         const double* g = &dy[(b * s.T + i) * C + h * s.HS];
         double D = 0;  // sum_j p_j dp_j
         for (int64_t j = 0; j <= i; ++j) {
+          if (!c.visible(b, i, j)) continue;
           double qk = 0, gv = 0;
           for (int64_t e = 0; e < s.HS; ++e) {
             qk += x[at(i, h) + e] * x[at(j, s.NH + kv) + e];
@@ -133,6 +159,7 @@ std::vector<double> ref_backward(const Case& c) {
           D += p[j] * dp[j];
         }
         for (int64_t j = 0; j <= i; ++j) {
+          if (!c.visible(b, i, j)) continue;
           const double ds = p[j] * (dp[j] - D) * c.d.scale;
           const double pd = p[j] * keep_scale(c, b, h, i, j);
           for (int64_t e = 0; e < s.HS; ++e) {
@@ -301,14 +328,105 @@ INSTANTIATE_TEST_SUITE_P(
       return os.str();
     });
 
+// With segments: rows cut into runs of the given lengths (cycled), with and without dropout.
+struct SegmentShape {
+  Shape shape;
+  std::vector<int64_t> lengths;
+  float p;
+};
+
+void PrintTo(const SegmentShape& s, std::ostream* os) {
+  PrintTo(s.shape, os);
+  *os << "_seg";
+  for (int64_t n : s.lengths) *os << "_" << n;
+  if (s.p > 0.f) *os << "_p" << static_cast<int>(std::lround(s.p * 100));
+}
+
+class AttentionSegmentTest : public ::testing::TestWithParam<SegmentShape> {};
+
+TEST_P(AttentionSegmentTest, ForwardMatchesReference) {
+  Case c(GetParam().shape, 3, GetParam().p, 11, 2);
+  c.set_segments(GetParam().lengths);
+  check_forward(c);
+}
+
+TEST_P(AttentionSegmentTest, BackwardMatchesReferenceAndFiniteDifferences) {
+  Case c(GetParam().shape, 3, GetParam().p, 11, 2);
+  c.set_segments(GetParam().lengths);
+  check_backward(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AttentionSegmentTest,
+    ::testing::Values(
+        SegmentShape{{1, 1, 1, 1, 8, false, 4}, {1}, 0.f},                // single token
+        SegmentShape{{2, 9, 2, 2, 8, true, 12}, {1}, 0.f},                // every token alone
+        SegmentShape{{2, 17, 3, 1, 5, true, 12}, {3, 1, 6}, 0.f},         // MQA, short runs
+        SegmentShape{{2, 100, 6, 3, 24, false, 8}, {30, 50, 7}, 0.f},     // across a block edge
+        SegmentShape{{1, 200, 4, 2, 20, true, 6}, {64, 1, 70, 13}, 0.f},  // block-aligned start
+        SegmentShape{{2, 256, 6, 2, 48, false, 3}, {100, 156}, 0.f},      // R1 GQA, two samples
+        SegmentShape{{1, 300, 2, 2, 32, true, 4}, {150, 2, 120}, 0.f},    // long segment, ALiBi
+        SegmentShape{{2, 33, 6, 2, 48, true, 10}, {10, 20}, 0.2f},        // dropout
+        SegmentShape{{1, 150, 2, 1, 16, false, 4}, {70, 9, 80}, 0.3f}),   // dropout, two blocks
+    [](const ::testing::TestParamInfo<SegmentShape>& info) {
+      std::ostringstream os;
+      PrintTo(info.param, &os);
+      return os.str();
+    });
+
+// A packed row [A | B] gives A's and B's outputs and gradients when each runs as its own row.
+TEST(Attention, PackedRowMatchesSeparateRows) {
+  const int64_t TA = 70, TB = 90, NH = 4, KVH = 2, HS = 16;
+  for (bool alibi : {false, true}) {
+    SCOPED_TRACE(alibi);
+    Case packed(Shape{1, TA + TB, NH, KVH, HS, alibi, 0});
+    packed.set_segments({TA, TB});
+    packed.forward();
+    packed.backward();
+    const int64_t W = packed.W, C = NH * HS;
+    for (int part = 0; part < 2; ++part) {
+      const int64_t first = part == 0 ? 0 : TA, T = part == 0 ? TA : TB;
+      Case alone(Shape{1, T, NH, KVH, HS, alibi, 0});
+      std::copy_n(packed.qkv->f32() + first * W, T * W, alone.qkv->f32());
+      std::copy_n(packed.dout->f32() + first * C, T * C, alone.dout->f32());
+      alone.forward();
+      alone.backward();
+      for (int64_t i = 0; i < T * C; ++i)
+        ASSERT_NEAR(packed.out->f32()[first * C + i], alone.out->f32()[i], 1e-5)
+            << part << " " << i;
+      for (int64_t h = 0; h < NH; ++h)
+        for (int64_t t = 0; t < T; ++t)
+          ASSERT_NEAR(packed.lse->f32()[h * (TA + TB) + first + t], alone.lse->f32()[h * T + t],
+                      1e-5);
+      for (int64_t i = 0; i < T * W; ++i)
+        ASSERT_NEAR(packed.dqkv->f32()[first * W + i], alone.dqkv->f32()[i], 1e-5)
+            << part << " " << i;
+    }
+  }
+}
+
+// One segment per row is plain causal attention, bit for bit.
+TEST(Attention, OneSegmentPerRowIsCausal) {
+  const Shape s{2, 150, 6, 2, 32, true, 0};
+  Case plain(s), one(s);
+  one.set_segments({s.T});
+  for (Case* c : {&plain, &one}) c->forward(), c->backward();
+  EXPECT_TRUE(std::equal(plain.out->f32(), plain.out->f32() + plain.out->numel(), one.out->f32()));
+  EXPECT_TRUE(std::equal(plain.lse->f32(), plain.lse->f32() + plain.lse->numel(), one.lse->f32()));
+  EXPECT_TRUE(
+      std::equal(plain.dqkv->f32(), plain.dqkv->f32() + plain.dqkv->numel(), one.dqkv->f32()));
+}
+
 struct Results {
   std::vector<float> out, lse, dqkv;
 };
 
-Results run(const Shape& s, int threads, float p, uint64_t seed, uint64_t stream) {
+Results run(const Shape& s, int threads, float p, uint64_t seed, uint64_t stream,
+            const std::vector<int64_t>& segments = {}) {
   const int saved = omp_get_max_threads();
   omp_set_num_threads(threads);
   Case c(s, 1, p, seed, stream);
+  if (!segments.empty()) c.set_segments(segments);
   c.forward();
   c.backward();
   omp_set_num_threads(saved);
@@ -324,8 +442,12 @@ TEST(Attention, DeterministicAcrossThreadCounts) {
   for (float p : {0.f, 0.25f}) {
     SCOPED_TRACE(p);
     const Results one = run(s, 1, p, 7, 3);
+    const Results seg = run(s, 1, p, 7, 3, {40, 90});
     for (int threads : {2, 3}) {
       const Results r = run(s, threads, p, 7, 3);
+      const Results rs = run(s, threads, p, 7, 3, {40, 90});
+      EXPECT_EQ(seg.out, rs.out) << threads << " threads, segments";
+      EXPECT_EQ(seg.dqkv, rs.dqkv) << threads << " threads, segments";
       EXPECT_EQ(one.out, r.out) << threads << " threads";
       EXPECT_EQ(one.lse, r.lse) << threads << " threads";
       EXPECT_EQ(one.dqkv, r.dqkv) << threads << " threads";
@@ -370,6 +492,14 @@ TEST(Attention, LargeScoresStayFinite) {
   for (double w : want) scale = std::max(scale, std::abs(w));
   for (size_t i = 0; i < want.size(); ++i)
     ASSERT_NEAR(c.dqkv->f32()[i], want[i], 1e-4 * (1 + scale)) << i;
+}
+
+// Segment ids must not decrease within a row (a segment is one run of tokens).
+TEST(AttentionDeathTest, RejectsDecreasingSegmentIds) {
+  Case c(Shape{1, 8, 1, 1, 8, false, 0});
+  c.set_segments({4});
+  std::swap(c.seg[2], c.seg[5]);
+  EXPECT_DEATH(c.forward(), "segment ids decrease");
 }
 
 }  // namespace

@@ -9,6 +9,11 @@
 // Attention dropout multiplies P by the scaled keep mask of the block, made afresh in forward and
 // in backward by kernels::dropout_mask; with dropout == 0 none of that code runs (one test per
 // block).
+//
+// Segments: a query block works on the keys from its first query's segment start k0 on, in
+// coordinates relative to k0 (key j - k0, query i - k0: causal order and ALiBi distances are
+// unchanged), and masks keys before each query's own segment start. The softmax passes are
+// templates on whether segments exist, so the causal-only instantiation is the code without them.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -180,7 +185,8 @@ struct Scratch {
   std::vector<float> dot;   // [HS, kBlock]  dout, transposed (backward)
   std::vector<float> s;     // [T, kBlock]   scores, then P
   std::vector<float> ds;    // [T, kBlock]   dP, then dS (backward)
-  std::vector<float> qpos;  // [kBlock]      query positions as floats
+  std::vector<float> qpos;  // [kBlock]      query positions as floats (relative to the first key)
+  std::vector<float> kpos;  // [kBlock]      first key of each query's segment (segments only)
   std::vector<float> m, l;  // [kBlock]      row max and sum (forward); D = <dout, out> (backward)
   std::vector<float> mask;  // [T, kBlock]   scaled dropout keep mask (only with dropout)
   Scratch(int64_t T, int64_t HS, bool backward, bool dropout)
@@ -189,6 +195,7 @@ struct Scratch {
         s(T * kBlock),
         ds(backward ? T * kBlock : 0),
         qpos(kBlock),
+        kpos(kBlock),
         m(kBlock),
         l(kBlock),
         mask(dropout ? T * kBlock : 0) {}
@@ -211,21 +218,37 @@ ASCENT_VECTORIZE void row_dots(const float* a, const float* b, int64_t ld, int64
     for (int64_t i = 0; i < nq; ++i) D[i] += a[i * ld + d] * b[i * ld + d];
 }
 
-// Score of key j for query position qpos: the raw product plus the ALiBi bias, -inf when masked.
-ASCENT_INLINE float biased_score(float raw, float fj, float qpos, float slope) {
-  const float dist = fj - qpos;  // j - i, exact for positions below 2^24
-  return blend(dist > 0.f, -std::numeric_limits<float>::infinity(), raw + slope * dist);
+// Whether key j is masked for a query at qpos whose segment starts at key kpos.
+template <bool kSeg>
+ASCENT_INLINE bool masked(float fj, float qpos, float kpos) {
+  if constexpr (kSeg) {
+    return (fj > qpos) | (fj < kpos);
+  } else {
+    return fj > qpos;
+  }
 }
 
+// Score of key j for query position qpos: the raw product plus the ALiBi bias, -inf when masked.
+template <bool kSeg>
+ASCENT_INLINE float biased_score(float raw, float fj, float qpos, float kpos, float slope) {
+  const float dist = fj - qpos;  // j - i, exact for positions below 2^24
+  return blend(masked<kSeg>(fj, qpos, kpos), -std::numeric_limits<float>::infinity(),
+               raw + slope * dist);
+}
+
+// The passes below take kpos == nullptr for causal-only attention; each dispatches once to the
+// template instantiation, inside the vectorised clone.
+
 // Forward: St [nk, nq] raw scores -> unnormalised P = exp(score - m); m = column max, l = sum.
-ASCENT_VECTORIZE void softmax_block(float* st, int64_t nk, int64_t nq, const float* qpos,
-                                    float slope, float* m, float* l) {
+template <bool kSeg>
+ASCENT_INLINE void softmax_pass(float* st, int64_t nk, int64_t nq, const float* qpos,
+                                const float* kpos, float slope, float* m, float* l) {
   for (int64_t i = 0; i < nq; ++i) m[i] = -std::numeric_limits<float>::infinity(), l[i] = 0.f;
   for (int64_t j = 0; j < nk; ++j) {
     float* row = st + j * nq;
     const float fj = static_cast<float>(j);
     for (int64_t i = 0; i < nq; ++i) {
-      const float v = biased_score(row[i], fj, qpos[i], slope);
+      const float v = biased_score<kSeg>(row[i], fj, qpos[i], kSeg ? kpos[i] : 0.f, slope);
       const float mi = m[i];
       row[i] = v;
       m[i] = v > mi ? v : mi;
@@ -240,37 +263,67 @@ ASCENT_VECTORIZE void softmax_block(float* st, int64_t nk, int64_t nq, const flo
     }
   }
 }
+ASCENT_VECTORIZE void softmax_block(float* st, int64_t nk, int64_t nq, const float* qpos,
+                                    const float* kpos, float slope, float* m, float* l) {
+  if (kpos) {
+    softmax_pass<true>(st, nk, nq, qpos, kpos, slope, m, l);
+  } else {
+    softmax_pass<false>(st, nk, nq, qpos, kpos, slope, m, l);
+  }
+}
 
 // Backward: St [nk, nq] raw scores -> P = exp(score - lse), recomputed from the stash.
-ASCENT_VECTORIZE void probs_block(float* st, int64_t nk, int64_t nq, const float* qpos, float slope,
-                                  const float* lse) {
+template <bool kSeg>
+ASCENT_INLINE void probs_pass(float* st, int64_t nk, int64_t nq, const float* qpos,
+                              const float* kpos, float slope, const float* lse) {
   for (int64_t j = 0; j < nk; ++j) {
     float* row = st + j * nq;
     const float fj = static_cast<float>(j);
     for (int64_t i = 0; i < nq; ++i)
-      row[i] = exp_approx(biased_score(row[i], fj, qpos[i], slope) - lse[i]);
+      row[i] =
+          exp_approx(biased_score<kSeg>(row[i], fj, qpos[i], kSeg ? kpos[i] : 0.f, slope) - lse[i]);
+  }
+}
+ASCENT_VECTORIZE void probs_block(float* st, int64_t nk, int64_t nq, const float* qpos,
+                                  const float* kpos, float slope, const float* lse) {
+  if (kpos) {
+    probs_pass<true>(st, nk, nq, qpos, kpos, slope, lse);
+  } else {
+    probs_pass<false>(st, nk, nq, qpos, kpos, slope, lse);
   }
 }
 
 // dSt = scale * P * (dPt - D) where unmasked, 0 where masked (dPt there is uncomputed).
-ASCENT_VECTORIZE void softmax_grad_block(const float* pt, float* dst, int64_t nk, int64_t nq,
-                                         const float* qpos, const float* D, float scale) {
+template <bool kSeg>
+ASCENT_INLINE void softmax_grad_pass(const float* pt, float* dst, int64_t nk, int64_t nq,
+                                     const float* qpos, const float* kpos, const float* D,
+                                     float scale) {
   for (int64_t j = 0; j < nk; ++j) {
     const float fj = static_cast<float>(j);
     const float* p = pt + j * nq;
     float* ds = dst + j * nq;
     for (int64_t i = 0; i < nq; ++i) {
       const float g = scale * p[i] * (ds[i] - D[i]);
-      ds[i] = blend(fj > qpos[i], 0.f, g);
+      ds[i] = blend(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
     }
+  }
+}
+ASCENT_VECTORIZE void softmax_grad_block(const float* pt, float* dst, int64_t nk, int64_t nq,
+                                         const float* qpos, const float* kpos, const float* D,
+                                         float scale) {
+  if (kpos) {
+    softmax_grad_pass<true>(pt, dst, nk, nq, qpos, kpos, D, scale);
+  } else {
+    softmax_grad_pass<false>(pt, dst, nk, nq, qpos, kpos, D, scale);
   }
 }
 
 // Dropout backward: dPt = dPt_dropped * M (M already scaled by 1 / (1 - p)), then
 // dSt = scale * P * (dPt - D) as above, and P becomes the dropped P_drop = P * M for dV.
-ASCENT_VECTORIZE void softmax_grad_dropout_block(float* pt, float* dst, const float* mt, int64_t nk,
-                                                 int64_t nq, const float* qpos, const float* D,
-                                                 float scale) {
+template <bool kSeg>
+ASCENT_INLINE void softmax_grad_dropout_pass(float* pt, float* dst, const float* mt, int64_t nk,
+                                             int64_t nq, const float* qpos, const float* kpos,
+                                             const float* D, float scale) {
   for (int64_t j = 0; j < nk; ++j) {
     const float fj = static_cast<float>(j);
     float* p = pt + j * nq;
@@ -278,9 +331,18 @@ ASCENT_VECTORIZE void softmax_grad_dropout_block(float* pt, float* dst, const fl
     const float* m = mt + j * nq;
     for (int64_t i = 0; i < nq; ++i) {
       const float g = scale * p[i] * (ds[i] * m[i] - D[i]);
-      ds[i] = blend(fj > qpos[i], 0.f, g);
+      ds[i] = blend(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
       p[i] *= m[i];
     }
+  }
+}
+ASCENT_VECTORIZE void softmax_grad_dropout_block(float* pt, float* dst, const float* mt, int64_t nk,
+                                                 int64_t nq, const float* qpos, const float* kpos,
+                                                 const float* D, float scale) {
+  if (kpos) {
+    softmax_grad_dropout_pass<true>(pt, dst, mt, nk, nq, qpos, kpos, D, scale);
+  } else {
+    softmax_grad_dropout_pass<false>(pt, dst, mt, nk, nq, qpos, kpos, D, scale);
   }
 }
 
@@ -301,59 +363,85 @@ struct Layout {
   int64_t v_col(int64_t h) const { return (NH + KVH + h / group) * HS; }
 };
 
-// Computes scores St [nk, nq] for queries [i0, i0 + nq) of head h in batch row b (qkv points at
-// the batch row's first token) and turns them into P: normalised with the stashed lse when given
-// (backward), otherwise unnormalised with the row max and sum left in s.m and s.l (forward).
-void block_probs(const Layout& L, const float* qkv, int64_t h, int64_t i0, int64_t nq, float scale,
-                 float slope, const float* lse, Scratch& s) {
-  const int64_t nk = i0 + nq;
-  transpose_rows(qkv + i0 * L.W + L.q_col(h), L.W, nq, L.HS, scale, s.qt.data());
+// One unit of work: queries [i0, i0 + nq) of head h in batch row b, against keys [k0, i0 + nq).
+// k0 is 0 without segments, else the segment start of query i0. Inside a block, keys and queries
+// are numbered from k0: key j - k0, query q0 + i with q0 = i0 - k0.
+struct Block {
+  int64_t b, h, i0, nq, k0;
+  const int32_t* starts;  // [nq] segment start of each query (absolute), or nullptr
+  int64_t q0() const { return i0 - k0; }
+  int64_t nk() const { return i0 - k0 + nq; }
+};
+
+Block make_block(const Layout& L, const int32_t* starts, int64_t b, int64_t h, int64_t i0) {
+  Block k{b, h, i0, std::min(kBlock, L.T - i0), 0, nullptr};
+  if (starts) {
+    k.starts = starts + b * L.T + i0;
+    k.k0 = k.starts[0];  // starts are non-decreasing: the block's smallest
+  }
+  return k;
+}
+
+// Computes scores St [nk, nq] of block k (x points at the block's first key row) and turns them
+// into P: normalised with the stashed lse when given (backward), otherwise unnormalised with the
+// row max and sum left in s.m and s.l (forward).
+void block_probs(const Layout& L, const Block& k, const float* x, float scale, float slope,
+                 const float* lse, Scratch& s) {
+  const int64_t nq = k.nq, nk = k.nk(), q0 = k.q0();
+  transpose_rows(x + q0 * L.W + L.q_col(k.h), L.W, nq, L.HS, scale, s.qt.data());
   Gemm g;
   g.M = nk, g.N = nq, g.K = L.HS;
-  g.a = qkv + L.k_col(h), g.a_rs = L.W, g.a_cs = 1;
+  g.a = x + L.k_col(k.h), g.a_rs = L.W, g.a_cs = 1;
   g.b = s.qt.data(), g.ldb = nq;
   g.c = s.s.data(), g.ldc = nq;
-  gemm(g, Causal::kScores, i0);
-  for (int64_t i = 0; i < nq; ++i) s.qpos[i] = static_cast<float>(i0 + i);
+  gemm(g, Causal::kScores, q0);
+  for (int64_t i = 0; i < nq; ++i) s.qpos[i] = static_cast<float>(q0 + i);
+  const float* kpos = nullptr;
+  if (k.starts) {
+    for (int64_t i = 0; i < nq; ++i) s.kpos[i] = static_cast<float>(k.starts[i] - k.k0);
+    kpos = s.kpos.data();
+  }
   if (lse == nullptr) {
-    softmax_block(s.s.data(), nk, nq, s.qpos.data(), slope, s.m.data(), s.l.data());
+    softmax_block(s.s.data(), nk, nq, s.qpos.data(), kpos, slope, s.m.data(), s.l.data());
   } else {
-    probs_block(s.s.data(), nk, nq, s.qpos.data(), slope, lse);
+    probs_block(s.s.data(), nk, nq, s.qpos.data(), kpos, slope, lse);
   }
 }
 
-// mt [nk, nq] = scaled keep mask of queries [i0, i0 + nq) of head h in batch row b, 0 where
-// causally masked (those counters are never drawn).
-void block_dropout_mask(const AttentionDims& d, int64_t b, int64_t h, int64_t i0, int64_t nk,
-                        int64_t nq, float* mt) {
-  for (int64_t j = 0; j < nk; ++j) {
-    const int64_t first = std::max<int64_t>(0, j - i0);  // first query that sees key j
-    float* row = mt + j * nq;
+// mt [nk, nq] = scaled keep mask of block k, 0 where causally masked (those counters are never
+// drawn). Counters use absolute positions, so segments do not change the mask.
+void block_dropout_mask(const AttentionDims& d, const Block& k, float* mt) {
+  const int64_t nq = k.nq;
+  for (int64_t jr = 0; jr < k.nk(); ++jr) {
+    const int64_t j = k.k0 + jr;
+    const int64_t first = std::max<int64_t>(0, j - k.i0);  // first query that sees key j
+    float* row = mt + jr * nq;
     std::fill_n(row, first, 0.f);
-    dropout_mask(d.dropout_seed, d.dropout_stream, attention_dropout_index(d, b, h, i0 + first, j),
-                 nq - first, d.dropout, row + first);
+    dropout_mask(d.dropout_seed, d.dropout_stream,
+                 attention_dropout_index(d, k.b, k.h, k.i0 + first, j), nq - first, d.dropout,
+                 row + first);
   }
 }
 
-void forward_block(const Layout& L, const AttentionDims& d, const float* qkv, float* out,
-                   float* lse, int64_t b, int64_t h, int64_t i0, Scratch& s) {
-  const int64_t nq = std::min(kBlock, L.T - i0);
-  const float slope = d.alibi_slopes ? d.alibi_slopes[h] : 0.f;
-  const float* x = qkv + b * L.T * L.W;
-  block_probs(L, x, h, i0, nq, d.scale, slope, nullptr, s);
+void forward_block(const Layout& L, const AttentionDims& d, const Block& k, const float* qkv,
+                   float* out, float* lse, Scratch& s) {
+  const int64_t nq = k.nq, nk = k.nk();
+  const float slope = d.alibi_slopes ? d.alibi_slopes[k.h] : 0.f;
+  const float* x = qkv + (k.b * L.T + k.k0) * L.W;
+  block_probs(L, k, x, d.scale, slope, nullptr, s);
   if (d.dropout > 0.f) {  // P_drop = P * M; s.l keeps the undropped sums for lse
-    block_dropout_mask(d, b, h, i0, i0 + nq, nq, s.mask.data());
-    multiply(s.s.data(), s.mask.data(), (i0 + nq) * nq);
+    block_dropout_mask(d, k, s.mask.data());
+    multiply(s.s.data(), s.mask.data(), nk * nq);
   }
   // out[i, :] = sum_j P[j, i] v_j, then normalise by the row sums.
-  float* o = out + (b * L.T + i0) * L.NH * L.HS + h * L.HS;
+  float* o = out + (k.b * L.T + k.i0) * L.NH * L.HS + k.h * L.HS;
   Gemm g;
-  g.M = nq, g.N = L.HS, g.K = i0 + nq;
+  g.M = nq, g.N = L.HS, g.K = nk;
   g.a = s.s.data(), g.a_rs = 1, g.a_cs = nq;
-  g.b = x + L.v_col(h), g.ldb = L.W;
+  g.b = x + L.v_col(k.h), g.ldb = L.W;
   g.c = o, g.ldc = L.NH * L.HS;
-  gemm(g, Causal::kQueryRows, i0);
-  float* lse_row = lse + (b * L.NH + h) * L.T + i0;
+  gemm(g, Causal::kQueryRows, k.q0());
+  float* lse_row = lse + (k.b * L.NH + k.h) * L.T + k.i0;
   for (int64_t i = 0; i < nq; ++i) {
     const float inv = 1.f / s.l[i];
     for (int64_t e = 0; e < L.HS; ++e) o[i * g.ldc + e] *= inv;
@@ -362,33 +450,34 @@ void forward_block(const Layout& L, const AttentionDims& d, const float* qkv, fl
 }
 
 // Adds this block's contributions to dk and dv of head h's kv head and writes dq of its queries.
-void backward_block(const Layout& L, const AttentionDims& d, const float* qkv, const float* out,
-                    const float* lse, const float* dout, float* dqkv, int64_t b, int64_t h,
-                    int64_t i0, Scratch& s) {
-  const int64_t nq = std::min(kBlock, L.T - i0), nk = i0 + nq;
+void backward_block(const Layout& L, const AttentionDims& d, const Block& k, const float* qkv,
+                    const float* out, const float* lse, const float* dout, float* dqkv,
+                    Scratch& s) {
+  const int64_t nq = k.nq, nk = k.nk(), q0 = k.q0();
   const int64_t C = L.NH * L.HS;
-  const float slope = d.alibi_slopes ? d.alibi_slopes[h] : 0.f;
-  const float* x = qkv + b * L.T * L.W;
-  float* dx = dqkv + b * L.T * L.W;
-  const float* o = out + (b * L.T + i0) * C + h * L.HS;
-  const float* dout_blk = dout + (b * L.T + i0) * C + h * L.HS;
-  block_probs(L, x, h, i0, nq, d.scale, slope, lse + (b * L.NH + h) * L.T + i0, s);
+  const float slope = d.alibi_slopes ? d.alibi_slopes[k.h] : 0.f;
+  const float* x = qkv + (k.b * L.T + k.k0) * L.W;
+  float* dx = dqkv + (k.b * L.T + k.k0) * L.W;
+  const float* o = out + (k.b * L.T + k.i0) * C + k.h * L.HS;
+  const float* dout_blk = dout + (k.b * L.T + k.i0) * C + k.h * L.HS;
+  block_probs(L, k, x, d.scale, slope, lse + (k.b * L.NH + k.h) * L.T + k.i0, s);
+  const float* kpos = k.starts ? s.kpos.data() : nullptr;
 
   // dPt[j, i] = <v_j, dout_i>; D_i = <dout_i, out_i>; dS = scale * P * (dP - D).
   transpose_rows(dout_blk, C, nq, L.HS, 1.f, s.dot.data());
   Gemm g;
   g.M = nk, g.N = nq, g.K = L.HS;
-  g.a = x + L.v_col(h), g.a_rs = L.W, g.a_cs = 1;
+  g.a = x + L.v_col(k.h), g.a_rs = L.W, g.a_cs = 1;
   g.b = s.dot.data(), g.ldb = nq;
   g.c = s.ds.data(), g.ldc = nq;
-  gemm(g, Causal::kScores, i0);
+  gemm(g, Causal::kScores, q0);
   row_dots(dout_blk, o, C, nq, L.HS, s.l.data());
   if (d.dropout > 0.f) {  // dP = dP_drop * M, and s.s becomes P_drop for dv
-    block_dropout_mask(d, b, h, i0, nk, nq, s.mask.data());
-    softmax_grad_dropout_block(s.s.data(), s.ds.data(), s.mask.data(), nk, nq, s.qpos.data(),
+    block_dropout_mask(d, k, s.mask.data());
+    softmax_grad_dropout_block(s.s.data(), s.ds.data(), s.mask.data(), nk, nq, s.qpos.data(), kpos,
                                s.l.data(), d.scale);
   } else {
-    softmax_grad_block(s.s.data(), s.ds.data(), nk, nq, s.qpos.data(), s.l.data(), d.scale);
+    softmax_grad_block(s.s.data(), s.ds.data(), nk, nq, s.qpos.data(), kpos, s.l.data(), d.scale);
   }
 
   // dv[j] += sum_i P_drop[j, i] dout_i;  dk[j] += sum_i dS[j, i] q_i.
@@ -396,21 +485,43 @@ void backward_block(const Layout& L, const AttentionDims& d, const float* qkv, c
   g.M = nk, g.N = L.HS, g.K = nq;
   g.a = s.s.data(), g.a_rs = nq, g.a_cs = 1;
   g.b = dout_blk, g.ldb = C;
-  g.c = dx + L.v_col(h), g.ldc = L.W;
+  g.c = dx + L.v_col(k.h), g.ldc = L.W;
   g.accumulate = true;
-  gemm(g, Causal::kKeyRows, i0);
+  gemm(g, Causal::kKeyRows, q0);
   g.a = s.ds.data();
-  g.b = x + i0 * L.W + L.q_col(h), g.ldb = L.W;
-  g.c = dx + L.k_col(h);
-  gemm(g, Causal::kKeyRows, i0);
+  g.b = x + q0 * L.W + L.q_col(k.h), g.ldb = L.W;
+  g.c = dx + L.k_col(k.h);
+  gemm(g, Causal::kKeyRows, q0);
 
   // dq_i = sum_j dS[j, i] k_j.
   g = Gemm{};
   g.M = nq, g.N = L.HS, g.K = nk;
   g.a = s.ds.data(), g.a_rs = 1, g.a_cs = nq;
-  g.b = x + L.k_col(h), g.ldb = L.W;
-  g.c = dx + i0 * L.W + L.q_col(h), g.ldc = L.W;
-  gemm(g, Causal::kQueryRows, i0);
+  g.b = x + L.k_col(k.h), g.ldb = L.W;
+  g.c = dx + q0 * L.W + L.q_col(k.h), g.ldc = L.W;
+  gemm(g, Causal::kQueryRows, q0);
+}
+
+// starts[b*T + t] = first token of the segment of token t of row b, from the segment ids; empty
+// without segments. Checks that the ids are non-decreasing within each row.
+std::vector<int32_t> segment_starts(const AttentionDims& d) {
+  std::vector<int32_t> starts;
+  if (d.segment_ids == nullptr) return starts;
+  starts.resize(static_cast<size_t>(d.B * d.T));
+  for (int64_t b = 0; b < d.B; ++b) {
+    const int32_t* seg = d.segment_ids + b * d.T;
+    int32_t start = 0;
+    for (int64_t t = 0; t < d.T; ++t) {
+      if (t > 0 && seg[t] != seg[t - 1]) {
+        ASCENT_CHECK(seg[t] > seg[t - 1])
+            << "attention segment ids decrease in batch row " << b << " at token " << t << ": "
+            << seg[t - 1] << " then " << seg[t];
+        start = static_cast<int32_t>(t);
+      }
+      starts[static_cast<size_t>(b * d.T + t)] = start;
+    }
+  }
+  return starts;
 }
 
 void check_dims(const AttentionDims& d, const Tensor& qkv, const Tensor& out, const Tensor& lse) {
@@ -436,6 +547,8 @@ void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& 
   const float* x = qkv.f32();
   float* o = out.f32();
   float* l = lse.f32();
+  const std::vector<int32_t> starts = segment_starts(d);
+  const int32_t* st = starts.empty() ? nullptr : starts.data();
   const int64_t blocks = (d.T + kBlock - 1) / kBlock, heads = d.B * d.NH;
 #pragma omp parallel
   {
@@ -444,7 +557,8 @@ void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& 
 #pragma omp for schedule(dynamic, 1)
     for (int64_t u = 0; u < blocks * heads; ++u) {
       const int64_t blk = blocks - 1 - u / heads, bh = u % heads;
-      forward_block(L, d, x, o, l, bh / d.NH, bh % d.NH, blk * kBlock, s);
+      const Block k = make_block(L, st, bh / d.NH, bh % d.NH, blk * kBlock);
+      forward_block(L, d, k, x, o, l, s);
     }
   }
 }
@@ -460,6 +574,8 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
   const float* l = lse.f32();
   const float* dy = dout.f32();
   float* dx = dqkv.f32();
+  const std::vector<int32_t> starts = segment_starts(d);
+  const int32_t* st = starts.empty() ? nullptr : starts.data();
   const int64_t blocks = (d.T + kBlock - 1) / kBlock;
   // One unit per (batch, kv head): it owns dk and dv of that head and dq of its query heads, so
   // the GQA sum over query heads runs in a fixed order without atomics.
@@ -476,7 +592,7 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
       }
       for (int64_t h = kvh * L.group; h < (kvh + 1) * L.group; ++h)
         for (int64_t blk = 0; blk < blocks; ++blk)
-          backward_block(L, d, x, o, l, dy, dx, b, h, blk * kBlock, s);
+          backward_block(L, d, make_block(L, st, b, h, blk * kBlock), x, o, l, dy, dx, s);
     }
   }
 }

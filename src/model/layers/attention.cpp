@@ -16,7 +16,8 @@ SelfAttention::SelfAttention(const ModelConfig& cfg)
   }
 }
 
-kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx) const {
+kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx,
+                                           const int32_t* segment_ids) const {
   kernels::AttentionDims d;
   d.B = ctx.B;
   d.T = ctx.T;
@@ -28,28 +29,30 @@ kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx) const {
   d.dropout = ctx.dropout.attention;
   d.dropout_seed = ctx.dropout.seed;
   d.dropout_stream = ctx.dropout.stream(DropoutSite::kAttentionProbs);
+  d.segment_ids = segment_ids;
   return d;
 }
 
 void SelfAttention::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
-                            const BlockParams& m, const Tensor& residual,
-                            AttentionStash* st) const {
+                            const BlockParams& m, const Tensor& residual, AttentionStash* st,
+                            const int32_t* segment_ids) const {
   const int64_t N = ctx.N(), QKV = (NH_ + 2 * KVH_) * HS_;
   st->h_c = h_c;
+  st->segment_ids = segment_ids;
   st->qkv = ctx.stash->alloc(DType::F32, {N, QKV});
   linear::forward(h_c, w.wqkv, m.bqkv, st->qkv);
   if (rope_) kernels::rope_apply(st->qkv, NH_ + KVH_, ctx.positions, rope_table_, false);
 
   st->out = ctx.stash->alloc(DType::F32, {N, NH_ * HS_});
   st->lse = ctx.stash->alloc(DType::F32, {ctx.B, NH_, ctx.T});
-  kernels::attention_forward(dims(ctx), st->qkv, st->out, st->lse);
+  kernels::attention_forward(dims(ctx, segment_ids), st->qkv, st->out, st->lse);
   st->out_c = to_compute(ctx, st->out, *ctx.stash);
 
   linear::residual_forward(ctx, DropoutSite::kAttentionOut, st->out_c, w.wo, m.bo, residual);
 }
 
-void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
-                             const BlockParams& w, const AttentionStash& st, const Tensor& dh,
+void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                             const AttentionStash& st, const Tensor& dh,
                              const BlockParams& g) const {
   const int64_t N = ctx.N(), QKV = (NH_ + 2 * KVH_) * HS_;
   Arena& s = *ctx.scratch;
@@ -62,7 +65,7 @@ void SelfAttention::backward(const LayerContext& ctx, const Tensor& dresidual,
 
   // Attention, then undo RoPE on the q and k gradients (rotation by -theta).
   Tensor dqkv = s.alloc(DType::F32, {N, QKV});
-  kernels::attention_backward(dims(ctx), st.qkv, st.out, st.lse, dout, dqkv);
+  kernels::attention_backward(dims(ctx, st.segment_ids), st.qkv, st.out, st.lse, dout, dqkv);
   if (rope_) kernels::rope_apply(dqkv, NH_ + KVH_, ctx.positions, rope_table_, true);
 
   // Fused q/k/v projection.

@@ -13,11 +13,12 @@
 namespace ascent {
 
 struct AttentionStash {
-  Tensor h_c;    // [N, C] normed input, compute dtype
-  Tensor qkv;    // [N, (NH+2KVH)*HS] f32, after bias and RoPE
-  Tensor out;    // [N, NH*HS] f32 attention output
-  Tensor out_c;  // [N, NH*HS] compute dtype (== out in f32)
-  Tensor lse;    // [B, NH, T]
+  Tensor h_c;                            // [N, C] normed input, compute dtype
+  Tensor qkv;                            // [N, (NH+2KVH)*HS] f32, after bias and RoPE
+  Tensor out;                            // [N, NH*HS] f32 attention output
+  Tensor out_c;                          // [N, NH*HS] compute dtype (== out in f32)
+  Tensor lse;                            // [B, NH, T]
+  const int32_t* segment_ids = nullptr;  // [N] attention segments (not owned), or nullptr
 };
 
 class SelfAttention {
@@ -26,16 +27,18 @@ class SelfAttention {
 
   // residual (+=) dropout(o_proj(attention(qkv_proj(h_c)))). `w` are compute-dtype weights, `m`
   // the f32 master views (biases). Fills `st` from ctx.stash. Backward must get the same
-  // ctx.dropout (masks are regenerated, not stashed).
+  // ctx.dropout (masks are regenerated, not stashed). segment_ids [N] (kernels::AttentionDims;
+  // must stay valid until backward) restricts attention to each token's segment (packed rows).
   void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
-               const BlockParams& m, const Tensor& residual, AttentionStash* st) const;
+               const BlockParams& m, const Tensor& residual, AttentionStash* st,
+               const int32_t* segment_ids = nullptr) const;
   // dresidual: gradient w.r.t. the residual output [N, C] (read only).
   // dh (=) [N, C] gradient w.r.t. h; parameter gradients in g (+=). Temporaries in ctx.scratch.
   void backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
                 const AttentionStash& st, const Tensor& dh, const BlockParams& g) const;
 
  private:
-  kernels::AttentionDims dims(const LayerContext& ctx) const;
+  kernels::AttentionDims dims(const LayerContext& ctx, const int32_t* segment_ids) const;
 
   int64_t NH_, KVH_, HS_;
   bool rope_ = false;
