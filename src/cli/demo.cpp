@@ -14,7 +14,7 @@
 #include "checkpoint/ascent_checkpoint.h"
 #include "data/indexed_dataset.h"
 #include "inference/generate.h"
-#include "preprocess/pretrain.h"
+#include "preprocess/pipeline.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
 
@@ -118,7 +118,7 @@ void run_demo(const DemoOptions& opts) {
   pre.tokenizer_path = tok_path;
   pre.output_prefix = (dir / "shakespeare").string();
   pre.append_eod = true;
-  const preprocess::PreprocessStats ps = preprocess::preprocess_pretrain(pre);
+  const preprocess::PreprocessStats ps = preprocess::run_preprocess(pre);
   const std::string data_prefix = ps.outputs.at(0);
   const double baseline = unigram_entropy(data_prefix);
   ASCENT_LOG_INFO("      {} documents, {} tokens; unigram baseline loss {:.3f}", ps.documents,

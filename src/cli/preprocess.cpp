@@ -1,58 +1,133 @@
-// `ascent preprocess`: text / JSONL documents -> Megatron .bin/.idx for pretraining. Flag names
-// are Megatron-LM's / AscendSpeed's tools/preprocess_data.py.
-#include "preprocess/pretrain.h"
-
+// `ascent preprocess`: text / JSON / JSONL / CSV / Parquet -> Megatron .bin/.idx, for pretraining
+// or instruction tuning. Flags are AscendSpeed's tools/preprocess_data.py (Megatron-LM's names);
+// flags of that script that change nothing here are accepted so launch scripts run unchanged.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "core/error.h"
+#include "preprocess/handlers/handler.h"
+#include "preprocess/pipeline.h"
 
 namespace ascent::cli {
 namespace {
 
-void print_summary(const preprocess::PreprocessOptions& opts, const preprocess::PreprocessStats& s) {
-  const double mb = static_cast<double>(s.input_bytes) / 1e6;
-  std::printf("input        %s (%.2f MB, %lld lines)\n", opts.input.c_str(), mb,
-              static_cast<long long>(s.lines));
-  std::printf("documents    %lld\n", static_cast<long long>(s.documents));
-  std::printf("tokens       %lld%s\n", static_cast<long long>(s.tokens),
-              opts.append_eod ? " (EOD included)" : "");
-  std::printf("skipped      %lld empty lines, %lld empty documents, %lld malformed lines\n",
-              static_cast<long long>(s.empty_lines), static_cast<long long>(s.empty_documents),
-              static_cast<long long>(s.malformed_lines));
-  for (const std::string& m : s.malformed_examples) std::printf("  %s\n", m.c_str());
-  if (s.malformed_lines > static_cast<long long>(s.malformed_examples.size()))
-    std::printf("  ... and %lld more\n", static_cast<long long>(s.malformed_lines) -
-                                             static_cast<long long>(s.malformed_examples.size()));
-  std::printf("time         %.2f s (%.2f MB/s)\n", s.seconds, s.seconds > 0 ? mb / s.seconds : 0.0);
-  for (const std::string& out : s.outputs) std::printf("wrote        %s.{bin,idx}\n", out.c_str());
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+// Flags of preprocess_data.py kept for compatibility.
+struct CompatFlags {
+  bool split_sentences = false, keep_newlines = false, streaming = false, not_use_fast = false;
+  std::string dataset_impl = "mmap", vocab_file, merge_file, hf_datasets_params;
+  int64_t divisible_by = 128, pad_vocab_to = 0;
+};
+
+void apply_compat(const CompatFlags& c, preprocess::PreprocessOptions& o) {
+  if (c.split_sentences)
+    throw error(
+        "[preprocess] --split-sentences: sentence splitting (NLTK punkt) is not supported; "
+        "documents are written whole");
+  if (c.dataset_impl != "mmap")
+    throw error("[preprocess] --dataset-impl ", c.dataset_impl, ": only mmap is written");
+  if (!c.hf_datasets_params.empty())
+    throw error(
+        "[preprocess] --hf-datasets-params: HuggingFace hub datasets are not supported; "
+        "download the files and pass them with --input");
+  if (o.tokenizer_path.empty() && !c.vocab_file.empty()) {
+    // Megatron's GPT2BPETokenizer takes --vocab-file and --merge-file; the loader reads both from
+    // their directory.
+    const std::string dir = c.vocab_file.substr(0, c.vocab_file.find_last_of('/') + 1);
+    o.tokenizer_path = dir.empty() ? "." : dir;
+  }
 }
 
 }  // namespace
 
 void add_preprocess_command(CLI::App& app) {
   auto o = std::make_shared<preprocess::PreprocessOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("preprocess", "tokenize .txt / .jsonl documents into Megatron .bin/.idx");
-  cmd->add_option("--input", o->input, ".txt (one document per line) or .jsonl/.json")->required();
-  cmd->add_option("--json-keys", o->json_keys, "JSON fields to tokenize, one dataset each")
+  auto c = std::make_shared<CompatFlags>();
+  auto map_keys = std::make_shared<std::string>();
+  auto truncate = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "preprocess", "tokenize text / JSON / JSONL / CSV / Parquet into Megatron .bin/.idx");
+
+  // input data
+  cmd->add_option("--input", o->input,
+                  "a file or a directory: .txt .json .jsonl .csv .parquet, optionally .gz/.zst")
+      ->required();
+  cmd->add_flag("--document-per-file", o->document_per_file,
+                ".txt input: each file is one document (default: each line)");
+  std::string handlers;
+  for (const std::string& h : preprocess::handler_names()) handlers += "\n  " + h;
+  cmd->add_option("--handler-name", o->handler_name, "dataset handler:" + handlers)
       ->capture_default_str();
+  cmd->add_option("--json-keys", o->json_keys,
+                  "GeneralPretrainHandler: fields to tokenize, one dataset each")
+      ->capture_default_str();
+  cmd->add_option("--map-keys", *map_keys,
+                  "JSON renaming handler fields to record fields, e.g. "
+                  "'{\"instruction\":\"question\",\"output\":\"answer\"}'");
+  cmd->add_option("--prompt-type", o->prompt_type,
+                  "chat template of SharegptStyle/AlpacaStyleInstructionHandler: alpaca (default), "
+                  "llama2, chatml");
+  cmd->add_flag("--split-sentences", c->split_sentences, "not supported (accepted for scripts)");
+  cmd->add_flag("--keep-newlines", c->keep_newlines, "ignored (only with --split-sentences)");
+  cmd->add_flag("--streaming", c->streaming, "ignored: input is always streamed");
+  cmd->add_option("--hf-datasets-params", c->hf_datasets_params, "not supported");
+
+  // tokenizer
   cmd->add_option("--tokenizer-type", o->tokenizer_type, "tokenizer kind")
-      ->check(CLI::IsMember({"SentencePiece", "SentencePieceTokenizer"}))
+      ->check(CLI::IsMember(
+          {"SentencePiece", "SentencePieceTokenizer", "PretrainedFromHF", "GPT2BPETokenizer"}))
       ->capture_default_str();
   cmd->add_option("--tokenizer-name-or-path", o->tokenizer_path,
-                  "SentencePiece .model file or its directory")
+                  "SentencePiece .model (or its directory), HF tokenizer directory or "
+                  "tokenizer.json");
+  cmd->add_option("--vocab-file", c->vocab_file, "GPT2BPETokenizer: vocab.json (merges beside it)");
+  cmd->add_option("--merge-file", c->merge_file, "GPT2BPETokenizer: merges.txt");
+  cmd->add_flag("--tokenizer-not-use-fast", c->not_use_fast, "ignored");
+  cmd->add_flag("--append-eod", o->append_eod, "end every document / sample with the EOS id");
+  cmd->add_option("--seq-length", o->seq_length,
+                  "drop sequences of this many tokens or more (0: no limit)")
+      ->capture_default_str();
+  cmd->add_flag("--truncate", *truncate,
+                "with --seq-length: cut longer sequences to that length instead of dropping them");
+  cmd->add_option("--make-vocab-size-divisible-by", c->divisible_by,
+                  "ignored (model-side padding)");
+  cmd->add_option("--pad-vocab-size-to", c->pad_vocab_to, "ignored (model-side padding)");
+
+  // output and runtime
+  cmd->add_option("--output-prefix", o->output_prefix,
+                  "writes PREFIX_{key}_document.{bin,idx} (instruction handlers: "
+                  "PREFIX_packed_{input_ids,attention_mask,labels}_document)")
       ->required();
-  cmd->add_option("--output-prefix", o->output_prefix, "writes PREFIX_{key}_document.{bin,idx}")
-      ->required();
-  cmd->add_flag("--append-eod", o->append_eod, "end every document with the EOS id");
-  cmd->add_flag("--strict", o->strict, "fail on the first malformed JSON line");
+  cmd->add_option("--dataset-impl", c->dataset_impl, "only mmap")->capture_default_str();
+  cmd->add_option("--token-dtype", o->token_dtype,
+                  "pretraining token type: auto (u16 below 65500 tokens, Megatron-LM) or int32 "
+                  "(AscendSpeed)")
+      ->capture_default_str();
+  cmd->add_option("--workers", o->workers, "encoding threads (0: OMP_NUM_THREADS or all cores)")
+      ->capture_default_str();
   cmd->add_option("--log-interval", o->log_interval, "progress line every N documents")
       ->capture_default_str();
-  cmd->add_option("--workers", o->workers, "encoding threads (0: OMP_NUM_THREADS)")
-      ->capture_default_str();
-  cmd->callback([o] { print_summary(*o, preprocess::preprocess_pretrain(*o)); });
+  cmd->add_flag("--strict", o->strict, "stop at the first bad record instead of skipping it");
+
+  cmd->callback([o, c, map_keys, truncate] {
+    apply_compat(*c, *o);
+    if (!map_keys->empty()) o->map_keys = preprocess::parse_map_keys(*map_keys);
+    if (*truncate) o->seq_length_policy = preprocess::SeqLengthPolicy::kTruncate;
+    // Ctrl-C / SIGTERM: stop, remove the partial files, exit non-zero.
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    const preprocess::PreprocessStats stats = preprocess::run_preprocess(*o, &g_interrupted);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    std::fputs(preprocess::format_summary(*o, stats).c_str(), stdout);
+  });
 }
 
 }  // namespace ascent::cli
