@@ -42,6 +42,15 @@ void bias_backward(const Tensor& dy, const Tensor& db);
 void embedding_forward(const int32_t* tokens, const Tensor& table, const Tensor& out);
 // dtable[tokens[n], :] += dout[n, :]  (deterministic order)
 void embedding_backward(const int32_t* tokens, const Tensor& dout, const Tensor& dtable);
+// Vocabulary-parallel lookup (Megatron's VocabParallelEmbedding): table [R, C] holds rows
+// [first, first + R) of the vocabulary; out[n, :] = table[tokens[n] - first, :] for tokens in that
+// range and 0 for the others (another rank holds them; the partial outputs are summed across
+// ranks). tokens must be >= 0.
+void embedding_forward_range(const int32_t* tokens, int64_t first, const Tensor& table,
+                             const Tensor& out);
+// dtable[tokens[n] - first, :] += dout[n, :] for tokens in the range (deterministic order).
+void embedding_backward_range(const int32_t* tokens, int64_t first, const Tensor& dout,
+                              const Tensor& dtable);
 
 // ---------------------------------------------------------------- normalisation
 // y = x / rms(x) * w;  x, y [N, C]; w [C]; rstd [N] = 1 / sqrt(mean(x^2) + eps) (stash)
@@ -109,12 +118,16 @@ struct AttentionDims {
   float dropout = 0.f;                    // probability of dropping a probability, in [0, 1)
   uint64_t dropout_seed = 0, dropout_stream = 0;  // Philox key of the mask
   const int32_t* segment_ids = nullptr;  // [B*T] non-decreasing per row, or nullptr (causal only)
+  // A tensor-parallel rank computes heads [head_offset, head_offset + NH) of total_heads; the
+  // dropout masks are those of the whole model's heads. total_heads 0: NH (no TP).
+  int64_t head_offset = 0, total_heads = 0;
 };
 // Mask element of query i, key j of head h in batch row b: key-major, so that the queries of one
 // key, which the kernel keeps contiguous, are consecutive counters.
 inline uint64_t attention_dropout_index(const AttentionDims& d, int64_t b, int64_t h, int64_t i,
                                         int64_t j) {
-  return ((static_cast<uint64_t>(b * d.NH + h) * d.T) + j) * d.T + i;
+  const int64_t heads = d.total_heads > 0 ? d.total_heads : d.NH;
+  return ((static_cast<uint64_t>(b * heads + d.head_offset + h) * d.T) + j) * d.T + i;
 }
 void attention_forward(const AttentionDims& d, const Tensor& qkv, const Tensor& out,
                        const Tensor& lse);
@@ -133,12 +146,14 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
 bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p);
 // m[k] = (dropout_keep(seed, stream, first + k, p) ? 1 / (1 - p) : 0) for k in [0, n).
 void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m);
-// residual += x * M / (1 - p), M per flat element index of x (Megatron's bias-dropout-add with
-// the bias already in x). x, residual f32 of equal size.
+// residual += x * M / (1 - p), M per flat element index of x plus `first` (Megatron's
+// bias-dropout-add with the bias already in x; `first` places a slice of rows, e.g. a
+// sequence-parallel rank's, inside the whole tensor's mask). x, residual f32 of equal size.
 void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t stream,
-                         const Tensor& residual);
+                         const Tensor& residual, uint64_t first = 0);
 // dx = dy * M / (1 - p), the same mask as dropout_add_forward (dx may alias dy).
-void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx);
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx,
+                      uint64_t first = 0);
 
 // ---------------------------------------------------------------- MLP activations
 // gate_up [N, 2F] = [gate | up];  y [N, F] = silu(gate) * up
@@ -166,6 +181,24 @@ void cross_entropy_backward(const Tensor& logits, const int32_t* targets, const 
 // as forward then backward.
 void cross_entropy_forward_backward(const Tensor& logits, const int32_t* targets, float z_loss,
                                     float grad_scale, const Tensor& losses);
+
+// Vocabulary-parallel cross-entropy (Megatron's vocab_parallel_cross_entropy; the logits are never
+// gathered). This rank holds logits [N, VL] of vocabulary ids [first, first + VL), of which only
+// the first `valid` columns are real (the rest is vocabulary padding and takes no part). Three
+// passes with a reduction over the ranks between them:
+//   1. row_max [N] = max over the valid columns (-inf when there are none)   -> all-reduce max
+//   2. sums [2N]: sums[n] = sum_j exp(logit - row_max[n]), sums[N + n] = the target's logit when
+//      this rank holds it, else 0                                             -> all-reduce sum
+//   3. losses [N] = lse - target logit + z_loss * lse^2 (0 for ignored rows), lse = row_max +
+//      log(sums[n]); with dlogits defined (may alias logits) also
+//      dlogits = grad_scale * d loss / d logits (0 in padding columns and ignored rows).
+void vocab_parallel_ce_max(const Tensor& logits, int64_t valid, const Tensor& row_max);
+void vocab_parallel_ce_sums(const Tensor& logits, const int32_t* targets, int64_t first,
+                            int64_t valid, const Tensor& row_max, const Tensor& sums);
+void vocab_parallel_ce_finish(const Tensor& logits, const int32_t* targets, int64_t first,
+                              int64_t valid, const Tensor& row_max, const Tensor& sums,
+                              float z_loss, float grad_scale, const Tensor& losses,
+                              const Tensor& dlogits);
 
 // ---------------------------------------------------------------- optimizer (flat buffers)
 struct AdamWArgs {

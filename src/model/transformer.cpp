@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -7,35 +8,76 @@
 
 namespace ascent {
 
-Transformer::Transformer(ModelWeights& weights)
+Transformer::Transformer(ModelWeights& weights, const TransformerOptions& opts)
     : w_(weights),
       cfg_(weights.config()),
+      tp_(opts.tp),
       norm_(cfg_.norm, cfg_.norm_eps),
       emb_norm_(NormType::LayerNorm, cfg_.norm_eps),
-      attention_(cfg_),
-      mlp_(cfg_),
-      stash_(256u << 20),
-      scratch_(64u << 20) {}
+      attention_(cfg_, opts.tp.rank(), opts.tp.size()),
+      mlp_(cfg_, opts.tp.size()),
+      scratch_(64u << 20) {
+  const ShardSpec& shard = w_.shard();
+  if (shard.tp_size != tp_.size() || shard.tp_rank != tp_.rank())
+    throw error("[model] the weights are TP shard ", shard.tp_rank, " of ", shard.tp_size,
+                ", the transformer runs as rank ", tp_.rank(), " of ", tp_.size());
+  if (opts.tp.sequence_parallel && !opts.tp.group)
+    throw error("[model] --sequence-parallel needs a tensor-parallel group");
+  const std::vector<LayerRange> ranges = shard.resolved_layers(cfg_);
+  if (opts.chunk < 0 || opts.chunk >= static_cast<int>(ranges.size()))
+    throw error("[model] chunk ", opts.chunk, " of a shard with ", ranges.size(), " chunks");
+  const LayerRange r = ranges[opts.chunk];
+  const std::vector<BlockParams>& blocks = w_.params().blocks;
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (blocks[i].layer >= r.first && blocks[i].layer < r.last)
+      blocks_.push_back(static_cast<int64_t>(i));
+  has_embedding_ = shard.has_embedding && opts.chunk == 0;
+  has_head_ = shard.has_head && opts.chunk + 1 == static_cast<int>(ranges.size());
+  vocab_start_ = w_.layout().vocab_start();
+  vocab_rows_ = w_.layout().vocab_rows();
+  vocab_valid_ = std::clamp<int64_t>(cfg_.vocab_size - vocab_start_, 0, vocab_rows_);
+  ASCENT_CHECK(opts.slots >= 1) << "slots " << opts.slots;
+  for (int i = 0; i < opts.slots; ++i) slots_.push_back(std::make_unique<Slot>());
+}
 
-LayerContext Transformer::begin(const MicroBatch& mb, DropoutMode dropout) {
+Transformer::~Transformer() = default;
+
+size_t Transformer::activation_bytes_peak() const {
+  size_t stash = 0;
+  for (const auto& s : slots_) stash += s->stash.peak();
+  return stash + scratch_.peak();
+}
+
+int64_t Transformer::boundary_elements(int64_t B, int64_t T) const {
+  const int64_t N = B * T;
+  return (tp_.sp() ? N / tp_.size() : N) * cfg_.hidden_size;
+}
+
+LayerContext Transformer::begin(Slot& s, const MicroBatch& mb, DropoutMode dropout) {
   ASCENT_CHECK(mb.B > 0 && mb.T > 0 && mb.tokens) << "empty micro-batch";
   if (mb.T > cfg_.max_position_embeddings && cfg_.position != PositionType::Alibi)
     throw error("[model] sequence length ", mb.T, " exceeds max_position_embeddings ",
                 cfg_.max_position_embeddings);
   const int64_t N = mb.B * mb.T;
+  if (tp_.sp() && N % tp_.size() != 0)
+    throw error("[model] --sequence-parallel: micro-batch of ", N,
+                " tokens is not divisible by --tensor-model-parallel-size ", tp_.size());
   for (int64_t i = 0; i < N; ++i) {
     if (mb.tokens[i] < 0 || mb.tokens[i] >= cfg_.vocab_size)
       throw error("[model] token id ", mb.tokens[i], " at position ", i,
                   " is outside the vocabulary [0, ", cfg_.vocab_size, ")");
   }
-  stash_.reset();
+  s.stash.reset();
   scratch_.reset();
+  s.mb = mb;
+  s.trained = false;
   LayerContext ctx;
   ctx.B = mb.B;
   ctx.T = mb.T;
   ctx.compute = w_.compute_dtype();
-  ctx.stash = &stash_;
+  ctx.stash = &s.stash;
   ctx.scratch = &scratch_;
+  ctx.tp = tp_;
   if (dropout == DropoutMode::kOn) {
     ctx.dropout.attention = cfg_.attention_dropout;
     ctx.dropout.hidden = cfg_.hidden_dropout;
@@ -44,95 +86,134 @@ LayerContext Transformer::begin(const MicroBatch& mb, DropoutMode dropout) {
   if (mb.positions) {
     ctx.positions = mb.positions;
   } else {
-    if (static_cast<int64_t>(default_positions_.size()) != N) {
-      default_positions_.resize(N);
-      for (int64_t i = 0; i < N; ++i) default_positions_[i] = static_cast<int32_t>(i % mb.T);
+    if (static_cast<int64_t>(s.default_positions.size()) != N) {
+      s.default_positions.resize(N);
+      for (int64_t i = 0; i < N; ++i) s.default_positions[i] = static_cast<int32_t>(i % mb.T);
     }
-    ctx.positions = default_positions_.data();
+    ctx.positions = s.default_positions.data();
   }
+  s.ctx = ctx;
   return ctx;
 }
 
-LayerContext Transformer::block_context(const LayerContext& ctx, int64_t l) {
+LayerContext Transformer::block_context(const LayerContext& ctx, int64_t layer) {
   LayerContext c = ctx;
-  c.dropout.layer = l;
+  c.dropout.layer = layer;
   return c;
 }
 
-void Transformer::forward_blocks(const LayerContext& ctx, const MicroBatch& mb) {
-  const int64_t N = ctx.N(), C = cfg_.hidden_size, L = cfg_.num_layers;
-  const ModelParams& p = w_.params();
-  const ModelParams& c = w_.compute();
-  Arena& st = stash_;
-  const bool f32 = ctx.compute == DType::F32;
+Tensor Transformer::gather_rows(const LayerContext& ctx, const Tensor& x, Arena& arena) {
+  if (!tp_.sp()) return x;
+  Tensor all = arena.alloc(DType::F32, {ctx.N(), x.size(-1)});
+  tp_.group->all_gather(x.f32(), x.numel(), all.f32());
+  return all;
+}
 
-  // Embedding (+ absolute positions) (+ embedding LayerNorm).
-  x_.assign(L + 1, Tensor());
-  x_mid_.assign(L, Tensor());
-  blocks_.assign(L, BlockStash());
-  x_[0] = st.alloc(DType::F32, {N, C});
-  if (cfg_.embedding_norm) {
-    emb_ = st.alloc(DType::F32, {N, C});
-    kernels::embedding_forward(mb.tokens, p.wte, emb_);
-    emb_norm_.forward(emb_, p.emb_norm_w, p.emb_norm_b, x_[0], &emb_norm_stash_, st);
+Tensor Transformer::reduce_rows(const LayerContext& ctx, const Tensor& d, Arena& arena) {
+  if (tp_.sp()) {
+    Tensor mine = arena.alloc(DType::F32, {ctx.rows(), d.size(-1)});
+    tp_.group->reduce_scatter_sum(d.f32(), mine.f32(), mine.numel());
+    return mine;
+  }
+  if (tp_.active()) tp_.group->all_reduce_sum(d.f32(), d.numel());
+  return d;
+}
+
+// Embedding (+ absolute positions) (+ embedding LayerNorm) into s.x[0] [rows, C].
+void Transformer::embed(Slot& s) {
+  const LayerContext& ctx = s.ctx;
+  const int64_t N = ctx.N(), R = ctx.rows(), C = cfg_.hidden_size;
+  const ModelParams& p = w_.params();
+  Arena& st = s.stash;
+  Tensor e = st.alloc(DType::F32, {R, C});
+  if (tp_.active()) {
+    // Vocabulary-parallel: each rank looks up its own rows, the partial results are summed.
+    const Arena::Mark mark = scratch_.mark();
+    Tensor partial = scratch_.alloc(DType::F32, {N, C});
+    kernels::embedding_forward_range(s.mb.tokens, vocab_start_, p.wte, partial);
+    if (tp_.sp()) {
+      tp_.group->reduce_scatter_sum(partial.f32(), e.f32(), R * C);
+    } else {
+      tp_.group->all_reduce_sum(partial.f32(), N * C);
+      std::memcpy(e.data(), partial.data(), partial.nbytes());
+    }
+    scratch_.rewind(mark);
   } else {
-    kernels::embedding_forward(mb.tokens, p.wte, x_[0]);
+    kernels::embedding_forward(s.mb.tokens, p.wte, e);
   }
   if (cfg_.position == PositionType::Absolute) {
-    Tensor pos = scratch_.alloc(DType::F32, {N, C});
-    kernels::embedding_forward(ctx.positions, p.wpe, pos);
-    kernels::add_inplace(x_[0], pos);
-    scratch_.reset();
+    const Arena::Mark mark = scratch_.mark();
+    Tensor pos = scratch_.alloc(DType::F32, {R, C});
+    kernels::embedding_forward(ctx.positions + ctx.row_begin(), p.wpe, pos);
+    kernels::add_inplace(e, pos);
+    scratch_.rewind(mark);
   }
+  if (cfg_.embedding_norm) {
+    s.emb = e;
+    s.x[0] = st.alloc(DType::F32, {R, C});
+    emb_norm_.forward(s.emb, p.emb_norm_w, p.emb_norm_b, s.x[0], &s.emb_norm, st);
+  } else {
+    s.x[0] = e;
+  }
+}
 
-  for (int64_t l = 0; l < L; ++l) {
-    BlockStash& b = blocks_[l];
-    const BlockParams& pm = p.blocks[l];
-    const BlockParams& pc = c.blocks[l];
-    const LayerContext lc = block_context(ctx, l);
+void Transformer::forward_blocks(Slot& s) {
+  const LayerContext& ctx = s.ctx;
+  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
+  const ModelParams& p = w_.params();
+  const ModelParams& c = w_.compute();
+  Arena& st = s.stash;
+  // f32 without sequence parallelism: the normed input is the matmul operand itself (stashed).
+  const bool stash_normed = ctx.compute == DType::F32 && !tp_.sp();
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    BlockStash& b = s.blocks[i];
+    const BlockParams& pm = p.blocks[blocks_[i]];
+    const BlockParams& pc = c.blocks[blocks_[i]];
+    const LayerContext lc = block_context(ctx, pm.layer);
 
-    Tensor h1 = f32 ? st.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});
-    norm_.forward(x_[l], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
-    Tensor h1_c = to_compute(ctx, h1, st);
-    x_mid_[l] = st.alloc(DType::F32, {N, C});
-    std::memcpy(x_mid_[l].data(), x_[l].data(), x_[l].nbytes());
-    attention_.forward(lc, h1_c, pc, pm, x_mid_[l], &b.attn, mb.segment_ids);
+    Tensor h1 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
+    norm_.forward(s.x[i], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
+    Tensor h1_c = to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
+    s.x_mid[i] = st.alloc(DType::F32, {R, C});
+    std::memcpy(s.x_mid[i].data(), s.x[i].data(), s.x[i].nbytes());
+    attention_.forward(lc, h1_c, pc, pm, s.x_mid[i], &b.attn, s.mb.segment_ids);
     scratch_.reset();
 
-    Tensor h2 = f32 ? st.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});
-    norm_.forward(x_mid_[l], pm.norm2_w, pm.norm2_b, h2, &b.norm2, st);
-    Tensor h2_c = to_compute(ctx, h2, st);
-    x_[l + 1] = st.alloc(DType::F32, {N, C});
-    std::memcpy(x_[l + 1].data(), x_mid_[l].data(), x_mid_[l].nbytes());
-    mlp_.forward(lc, h2_c, pc, pm, x_[l + 1], &b.mlp);
+    Tensor h2 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
+    norm_.forward(s.x_mid[i], pm.norm2_w, pm.norm2_b, h2, &b.norm2, st);
+    Tensor h2_c = to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
+    s.x[i + 1] = st.alloc(DType::F32, {R, C});
+    std::memcpy(s.x[i + 1].data(), s.x_mid[i].data(), s.x_mid[i].nbytes());
+    mlp_.forward(lc, h2_c, pc, pm, s.x[i + 1], &b.mlp);
     scratch_.reset();
   }
 }
 
-Tensor Transformer::lm_head_weight_c(const LayerContext& ctx) {
+Tensor Transformer::lm_head_weight_c(Slot& s) {
   const ModelParams& p = w_.params();
   if (!cfg_.lm_norm_weight) return w_.compute().lm_head;
   // NormHead: rows of the LM head are L2-normalised every time the head is used.
-  const int64_t V = cfg_.vocab_size, C = cfg_.hidden_size;
-  lm_eff_ = stash_.alloc(DType::F32, {V, C});
-  lm_norms_ = stash_.alloc(DType::F32, {V});
-  kernels::l2norm_rows_forward(p.lm_head, lm_eff_, lm_norms_);
-  return to_compute(ctx, lm_eff_, stash_);
+  const int64_t V = p.lm_head.size(0), C = cfg_.hidden_size;
+  s.lm_eff = s.stash.alloc(DType::F32, {V, C});
+  s.lm_norms = s.stash.alloc(DType::F32, {V});
+  kernels::l2norm_rows_forward(p.lm_head, s.lm_eff, s.lm_norms);
+  return to_compute(s.ctx, s.lm_eff, s.stash);
 }
 
-void Transformer::head_logits(const LayerContext& ctx) {
-  const int64_t N = ctx.N(), C = cfg_.hidden_size, V = cfg_.vocab_size;
+void Transformer::head_logits(Slot& s) {
+  const LayerContext& ctx = s.ctx;
+  const int64_t N = ctx.N(), R = ctx.rows(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
-  const bool f32 = ctx.compute == DType::F32;
-  Tensor h = f32 ? stash_.alloc(DType::F32, {N, C}) : scratch_.alloc(DType::F32, {N, C});
-  norm_.forward(x_[cfg_.num_layers], p.final_norm_w, p.final_norm_b, h, &final_norm_stash_,
-                stash_);
-  h_final_c_ = to_compute(ctx, h, stash_);
+  const bool stash_normed = ctx.compute == DType::F32 && !tp_.sp();
+  Tensor h = stash_normed ? s.stash.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
+  norm_.forward(s.x.back(), p.final_norm_w, p.final_norm_b, h, &s.final_norm, s.stash);
+  s.h_final_c = to_compute(ctx, gather_rows(ctx, h, ctx.compute == DType::F32 ? s.stash : scratch_),
+                           s.stash);
   scratch_.reset();
 
-  Tensor w = lm_head_weight_c(ctx);
-  logits_ = stash_.alloc(DType::F32, {N, V});
-  linear::forward(h_final_c_, w, Tensor(), logits_);
+  Tensor w = lm_head_weight_c(s);
+  s.logits = s.stash.alloc(DType::F32, {N, w.size(0)});
+  linear::forward(s.h_final_c, w, Tensor(), s.logits);
 }
 
 namespace {
@@ -148,105 +229,185 @@ LossSum sum_losses(const Tensor& losses, const int32_t* targets) {
 }
 }  // namespace
 
-LossSum Transformer::head_loss(const LayerContext& ctx, const MicroBatch& mb) {
-  if (!mb.targets) return LossSum();
+LossSum Transformer::head_loss(Slot& s, bool train, float grad_scale) {
+  if (!s.mb.targets) return LossSum();
+  const int64_t N = s.ctx.N();
   const Arena::Mark mark = scratch_.mark();
-  Tensor lse = scratch_.alloc(DType::F32, {ctx.N()});
-  Tensor losses = scratch_.alloc(DType::F32, {ctx.N()});
-  kernels::cross_entropy_forward(logits_, mb.targets, cfg_.z_loss, losses, lse);
-  const LossSum loss = sum_losses(losses, mb.targets);
+  Tensor losses = scratch_.alloc(DType::F32, {N});
+  const bool whole_vocab = !tp_.active() && vocab_rows_ == cfg_.vocab_size;
+  if (whole_vocab && train) {
+    // Loss and dlogits in one pass; dlogits overwrite the logits (the largest activation).
+    kernels::cross_entropy_forward_backward(s.logits, s.mb.targets, cfg_.z_loss, grad_scale,
+                                            losses);
+  } else if (whole_vocab) {
+    Tensor lse = scratch_.alloc(DType::F32, {N});
+    kernels::cross_entropy_forward(s.logits, s.mb.targets, cfg_.z_loss, losses, lse);
+  } else {
+    // Vocabulary-parallel (or padded vocabulary): max and sums reduced over the TP group.
+    Tensor max = scratch_.alloc(DType::F32, {N});
+    Tensor sums = scratch_.alloc(DType::F32, {2 * N});
+    kernels::vocab_parallel_ce_max(s.logits, vocab_valid_, max);
+    if (tp_.active()) tp_.group->all_reduce_max(max.f32(), N);
+    kernels::vocab_parallel_ce_sums(s.logits, s.mb.targets, vocab_start_, vocab_valid_, max, sums);
+    if (tp_.active()) tp_.group->all_reduce_sum(sums.f32(), 2 * N);
+    kernels::vocab_parallel_ce_finish(s.logits, s.mb.targets, vocab_start_, vocab_valid_, max,
+                                      sums, cfg_.z_loss, grad_scale, losses,
+                                      train ? s.logits : Tensor());
+  }
+  s.trained = train;
+  const LossSum loss = sum_losses(losses, s.mb.targets);
   scratch_.rewind(mark);
   return loss;
 }
 
-void Transformer::head_loss_backward(const LayerContext& ctx, const MicroBatch& mb,
-                                     float grad_scale, const Tensor& dx, LossSum* loss) {
-  const int64_t N = ctx.N(), C = cfg_.hidden_size, V = cfg_.vocab_size;
+void Transformer::head_backward(Slot& s, const Tensor& dx) {
+  const LayerContext& ctx = s.ctx;
+  const int64_t N = ctx.N(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
   const ModelParams& g = w_.grads();
-  Arena& s = scratch_;
-  const Arena::Mark mark = s.mark();
+  Arena& a = scratch_;
+  const Arena::Mark mark = a.mark();
+  ASCENT_CHECK(s.trained) << "stage_backward without a training forward";
+  Tensor dlogits_c = to_compute(ctx, s.logits, a);
+  Tensor w = cfg_.lm_norm_weight ? to_compute(ctx, s.lm_eff, a) : w_.compute().lm_head;
 
-  // The loss and dlogits, which overwrite the logits (the largest activation of the model).
-  Tensor losses = s.alloc(DType::F32, {N});
-  kernels::cross_entropy_forward_backward(logits_, mb.targets, cfg_.z_loss, grad_scale, losses);
-  *loss = sum_losses(losses, mb.targets);
-  Tensor dlogits_c = to_compute(ctx, logits_, s);
-  Tensor w = cfg_.lm_norm_weight ? to_compute(ctx, lm_eff_, s) : w_.compute().lm_head;
-
-  Tensor dh = s.alloc(DType::F32, {N, C});
+  Tensor dh = a.alloc(DType::F32, {N, C});
   if (cfg_.lm_norm_weight) {
-    Tensor dw_eff = s.alloc(DType::F32, {V, C});
+    Tensor dw_eff = a.alloc(DType::F32, {w.size(0), C});
     kernels::matmul(dlogits_c, false, w, false, dh, false);
-    kernels::matmul(dlogits_c, true, h_final_c_, false, dw_eff, false);
-    kernels::l2norm_rows_backward(dw_eff, lm_eff_, lm_norms_, g.lm_head);
+    kernels::matmul(dlogits_c, true, s.h_final_c, false, dw_eff, false);
+    kernels::l2norm_rows_backward(dw_eff, s.lm_eff, s.lm_norms, g.lm_head);
   } else {
-    linear::backward(logits_, dlogits_c, h_final_c_, w, dh, g.lm_head, Tensor());
+    linear::backward(s.logits, dlogits_c, s.h_final_c, w, dh, g.lm_head, Tensor());
   }
+  // Each rank's dh covers its vocabulary slice only.
+  Tensor dh_rows = reduce_rows(ctx, dh, a);
   kernels::fill(dx, 0.f);
-  norm_.backward(dh, final_norm_stash_, p.final_norm_w, dx, g.final_norm_w, g.final_norm_b);
-  s.rewind(mark);
+  norm_.backward(dh_rows, s.final_norm, p.final_norm_w, dx, g.final_norm_w, g.final_norm_b);
+  a.rewind(mark);
 }
 
-void Transformer::blocks_backward(const LayerContext& ctx, const Tensor& dx) {
+void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
+  const LayerContext& ctx = s.ctx;
   const int64_t N = ctx.N(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
   const ModelParams& c = w_.compute();
   const ModelParams& g = w_.grads();
-  for (int64_t l = cfg_.num_layers - 1; l >= 0; --l) {
-    const BlockStash& b = blocks_[l];
-    const LayerContext lc = block_context(ctx, l);
+  for (int64_t i = static_cast<int64_t>(blocks_.size()) - 1; i >= 0; --i) {
+    const BlockStash& b = s.blocks[i];
+    const int64_t k = blocks_[i];
+    const LayerContext lc = block_context(ctx, p.blocks[k].layer);
     const Arena::Mark mark = scratch_.mark();
     Tensor dh = scratch_.alloc(DType::F32, {N, C});
-    // dx holds d loss / d x_[l+1]; it flows unchanged through the residual to x_mid.
-    mlp_.backward(lc, dx, c.blocks[l], b.mlp, dh, g.blocks[l]);
-    norm_.backward(dh, b.norm2, p.blocks[l].norm2_w, dx, g.blocks[l].norm2_w, g.blocks[l].norm2_b);
-    // dx now holds d loss / d x_mid[l].
-    attention_.backward(lc, dx, c.blocks[l], b.attn, dh, g.blocks[l]);
-    norm_.backward(dh, b.norm1, p.blocks[l].norm1_w, dx, g.blocks[l].norm1_w, g.blocks[l].norm1_b);
+    // dx holds d loss / d x[i+1]; it flows unchanged through the residual to x_mid.
+    mlp_.backward(lc, dx, c.blocks[k], b.mlp, dh, g.blocks[k]);
+    norm_.backward(reduce_rows(ctx, dh, scratch_), b.norm2, p.blocks[k].norm2_w, dx,
+                   g.blocks[k].norm2_w, g.blocks[k].norm2_b);
+    // dx now holds d loss / d x_mid[i].
+    attention_.backward(lc, dx, c.blocks[k], b.attn, dh, g.blocks[k]);
+    norm_.backward(reduce_rows(ctx, dh, scratch_), b.norm1, p.blocks[k].norm1_w, dx,
+                   g.blocks[k].norm1_w, g.blocks[k].norm1_b);
     scratch_.rewind(mark);
   }
 }
 
-void Transformer::embedding_backward(const LayerContext& ctx, const MicroBatch& mb,
-                                     const Tensor& dx) {
-  const int64_t N = ctx.N(), C = cfg_.hidden_size;
+void Transformer::embedding_backward(Slot& s, const Tensor& dx) {
+  const LayerContext& ctx = s.ctx;
+  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
   const ModelParams& g = w_.grads();
+  const Arena::Mark mark = scratch_.mark();
   Tensor de = dx;
   if (cfg_.embedding_norm) {
-    de = scratch_.zeros(DType::F32, {N, C});
-    emb_norm_.backward(dx, emb_norm_stash_, p.emb_norm_w, de, g.emb_norm_w, g.emb_norm_b);
+    de = scratch_.zeros(DType::F32, {R, C});
+    emb_norm_.backward(dx, s.emb_norm, p.emb_norm_w, de, g.emb_norm_w, g.emb_norm_b);
   }
-  kernels::embedding_backward(mb.tokens, de, g.wte);
   if (cfg_.position == PositionType::Absolute)
-    kernels::embedding_backward(ctx.positions, de, g.wpe);
+    kernels::embedding_backward(ctx.positions + ctx.row_begin(), de, g.wpe);
+  if (tp_.active()) {
+    kernels::embedding_backward_range(s.mb.tokens, vocab_start_, gather_rows(ctx, de, scratch_),
+                                      g.wte);
+  } else {
+    kernels::embedding_backward(s.mb.tokens, de, g.wte);
+  }
+  scratch_.rewind(mark);
+}
+
+Tensor Transformer::stage_forward(int slot, const MicroBatch& mb, const float* input, bool train,
+                                  float grad_scale, LossSum* loss) {
+  ASCENT_CHECK(slot >= 0 && slot < static_cast<int>(slots_.size())) << "slot " << slot;
+  Slot& s = *slots_[slot];
+  const LayerContext ctx = begin(s, mb, train ? DropoutMode::kOn : DropoutMode::kOff);
+  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
+  s.x.assign(blocks_.size() + 1, Tensor());
+  s.x_mid.assign(blocks_.size(), Tensor());
+  s.blocks.assign(blocks_.size(), BlockStash());
+  if (has_embedding_) {
+    embed(s);
+  } else {
+    ASCENT_CHECK(input) << "stage_forward: a stage without the embedding needs an input";
+    s.x[0] = s.stash.alloc(DType::F32, {R, C});
+    std::memcpy(s.x[0].data(), input, s.x[0].nbytes());
+  }
+  forward_blocks(s);
+  if (!has_head_) return s.x.back();
+  ASCENT_CHECK(!train || mb.targets) << "training needs targets";
+  head_logits(s);
+  const LossSum l = head_loss(s, train, grad_scale);
+  if (loss) *loss = l;
+  return Tensor();
+}
+
+Tensor Transformer::stage_backward(int slot, const float* doutput) {
+  ASCENT_CHECK(slot >= 0 && slot < static_cast<int>(slots_.size())) << "slot " << slot;
+  Slot& s = *slots_[slot];
+  const int64_t R = s.ctx.rows(), C = cfg_.hidden_size;
+  Tensor dx = s.stash.alloc(DType::F32, {R, C});
+  if (has_head_) {
+    head_backward(s, dx);
+  } else {
+    ASCENT_CHECK(doutput) << "stage_backward: a stage without the head needs doutput";
+    std::memcpy(dx.data(), doutput, dx.nbytes());
+  }
+  blocks_backward(s, dx);
+  if (has_embedding_) {
+    embedding_backward(s, dx);
+    return Tensor();
+  }
+  return dx;
 }
 
 LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
   ASCENT_CHECK(mb.targets) << "forward_backward needs targets";
-  LayerContext ctx = begin(mb, DropoutMode::kOn);
-  forward_blocks(ctx, mb);
-  head_logits(ctx);
-
+  ASCENT_CHECK(has_embedding_ && has_head_) << "forward_backward needs the whole model";
   LossSum loss;
-  Tensor dx = stash_.alloc(DType::F32, {ctx.N(), cfg_.hidden_size});
-  head_loss_backward(ctx, mb, grad_scale, dx, &loss);
-  blocks_backward(ctx, dx);
-  embedding_backward(ctx, mb, dx);
+  stage_forward(0, mb, nullptr, /*train=*/true, grad_scale, &loss);
+  stage_backward(0, nullptr);
   return loss;
 }
 
 LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, DropoutMode dropout) {
-  LayerContext ctx = begin(mb, dropout);
-  forward_blocks(ctx, mb);
-  head_logits(ctx);
-  LossSum loss = head_loss(ctx, mb);
+  ASCENT_CHECK(has_embedding_ && has_head_) << "forward needs the whole model";
+  Slot& s = *slots_[0];
+  begin(s, mb, dropout);
+  s.x.assign(blocks_.size() + 1, Tensor());
+  s.x_mid.assign(blocks_.size(), Tensor());
+  s.blocks.assign(blocks_.size(), BlockStash());
+  embed(s);
+  forward_blocks(s);
+  head_logits(s);
+  LossSum loss = head_loss(s, /*train=*/false, 0.f);
   if (logits.defined()) {
-    ASCENT_CHECK(logits.numel() == logits_.numel()) << "logits " << logits.shape_str();
-    std::memcpy(logits.data(), logits_.data(), logits_.nbytes());
+    ASCENT_CHECK(logits.numel() == s.logits.numel()) << "logits " << logits.shape_str();
+    std::memcpy(logits.data(), s.logits.data(), s.logits.nbytes());
   }
   return loss;
+}
+
+void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp) {
+  if (tp.size() <= 1) return;
+  for (const ParamSpec& spec : weights.layout().specs())
+    if (spec.split_dim < 0) tp.all_reduce_sum(weights.grad() + spec.offset, spec.numel);
 }
 
 }  // namespace ascent

@@ -3,10 +3,21 @@
 // LM head -> softmax cross-entropy, with a hand-written backward. Every variant of DESIGN.md
 // section 4 is chosen here, once, from the ModelConfig.
 //
-// One forward_backward() call processes one micro-batch: the stash lives in an arena that is
-// reset at the start of the next call. Parameter gradients accumulate (+=) into weights.grad(),
-// so consecutive micro-batches accumulate for free.
+// A Transformer runs the part of the model its ModelWeights shard holds (model/sharding.h):
+//   - tensor parallelism (TransformerOptions::tp): heads, KV groups, FFN columns and the
+//     vocabulary are this rank's slices; the layers reduce over the TP group
+//     (model/tensor_parallel.h); the embedding and the cross-entropy are vocabulary-parallel, so
+//     the logits are never gathered. With sequence parallelism the residual stream holds
+//     N / tp rows per rank.
+//   - pipeline parallelism: one object per model chunk of the shard (TransformerOptions::chunk);
+//     stage_forward / stage_backward take and return the hidden states crossing the stage
+//     boundary, one micro-batch per slot, so 1F1B keeps several micro-batches in flight.
+// forward_backward() and forward() run a whole model (first and last stage in one object).
+//
+// Parameter gradients accumulate (+=) into weights.grad(), so consecutive micro-batches
+// accumulate for free. Each slot's stash lives in its own arena, reset when the slot is reused.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/arena.h"
@@ -14,6 +25,7 @@
 #include "model/layers/attention.h"
 #include "model/layers/mlp.h"
 #include "model/layers/norm.h"
+#include "model/tensor_parallel.h"
 #include "model/weights.h"
 
 namespace ascent {
@@ -40,20 +52,46 @@ struct LossSum {
   double mean() const { return tokens ? sum / static_cast<double>(tokens) : 0.0; }
 };
 
+struct TransformerOptions {
+  TensorParallelism tp;  // no group: tp size 1 (the shard must have tp_size 1 then)
+  int chunk = 0;         // which layer range of the shard this object runs (virtual stage)
+  int slots = 1;         // micro-batches in flight at once (pipeline stashes)
+};
+
 class Transformer {
  public:
-  explicit Transformer(ModelWeights& weights);
+  explicit Transformer(ModelWeights& weights, const TransformerOptions& opts = {});
+  ~Transformer();
 
+  // ---- A whole model (this object holds the embedding and the head): slot 0.
   // Forward and backward of one micro-batch, with the config's dropout keyed by mb.dropout_seed.
   // Gradients (+=) are those of grad_scale * (sum of token losses); pass 1/tokens for the mean
   // loss.
   LossSum forward_backward(const MicroBatch& mb, float grad_scale);
-  // Forward only; no dropout unless `dropout` is kOn. When logits is defined ([B*T, V] f32) the
-  // logits are copied there; the loss is computed when mb.targets is set.
+  // Forward only; no dropout unless `dropout` is kOn. When logits is defined ([B*T, V] f32, V
+  // this rank's vocabulary rows) the logits are copied there; the loss is computed when
+  // mb.targets is set.
   LossSum forward(const MicroBatch& mb, const Tensor& logits = Tensor(),
                   DropoutMode dropout = DropoutMode::kOff);
 
-  size_t activation_bytes_peak() const { return stash_.peak() + scratch_.peak(); }
+  // ---- One pipeline stage (chunk). Hidden states crossing a stage boundary are f32 [rows, C]
+  // (rows = B*T, or B*T / tp with sequence parallelism).
+  bool first_stage() const { return has_embedding_; }
+  bool last_stage() const { return has_head_; }
+  int64_t boundary_elements(int64_t B, int64_t T) const;
+  // Forward of this chunk's layers on mb into `slot` (mb's arrays must stay valid until the
+  // slot's backward). input: the previous stage's output (ignored on the first stage). On the
+  // last stage the loss is computed (mb.targets needed) and returned in *loss, with training
+  // also grad_scale * its gradient w.r.t. the logits, and the result is undefined; otherwise the
+  // result is the output hidden states, valid until the slot is reused.
+  Tensor stage_forward(int slot, const MicroBatch& mb, const float* input, bool train,
+                       float grad_scale, LossSum* loss);
+  // Backward of the micro-batch in `slot`. doutput: gradient w.r.t. stage_forward's output
+  // (ignored on the last stage). Returns the gradient w.r.t. its input (undefined on the first
+  // stage), valid until the slot is reused.
+  Tensor stage_backward(int slot, const float* doutput);
+
+  size_t activation_bytes_peak() const;
 
  private:
   struct BlockStash {
@@ -61,41 +99,60 @@ class Transformer {
     AttentionStash attn;
     MlpStash mlp;
   };
-  LayerContext begin(const MicroBatch& mb, DropoutMode dropout);
-  // ctx for block l (its dropout streams).
-  static LayerContext block_context(const LayerContext& ctx, int64_t l);
-  void forward_blocks(const LayerContext& ctx, const MicroBatch& mb);
-  // Final norm and LM head: logits_ [N, V].
-  void head_logits(const LayerContext& ctx);
-  // Evaluation loss over logits_ (0 tokens without targets).
-  LossSum head_loss(const LayerContext& ctx, const MicroBatch& mb);
-  // Training: loss and dlogits in one pass (fused cross-entropy), then the LM head and final
-  // norm backward; dx (=) d loss / d x_L.
-  void head_loss_backward(const LayerContext& ctx, const MicroBatch& mb, float grad_scale,
-                          const Tensor& dx, LossSum* loss);
-  void blocks_backward(const LayerContext& ctx, const Tensor& dx);
-  void embedding_backward(const LayerContext& ctx, const MicroBatch& mb, const Tensor& dx);
-  Tensor lm_head_weight_c(const LayerContext& ctx);
+  // Everything one in-flight micro-batch keeps between its forward and its backward.
+  struct Slot {
+    Arena stash{256u << 20};
+    MicroBatch mb;
+    LayerContext ctx;
+    std::vector<int32_t> default_positions;
+    std::vector<Tensor> x;      // held layers + 1 residual stream states [rows, C]
+    std::vector<Tensor> x_mid;  // residual after attention [rows, C]
+    std::vector<BlockStash> blocks;
+    Tensor emb;                 // [rows, C] embedding before the embedding norm (Bloom)
+    NormStash emb_norm, final_norm;
+    Tensor h_final_c;           // [N, C] final normed hidden state, compute dtype
+    Tensor logits;              // [N, VL] (training: overwritten by their gradient)
+    Tensor lm_eff, lm_norms;    // NormHead: normalised LM head rows (f32) and their norms
+    bool trained = false;       // dlogits computed
+  };
+
+  LayerContext begin(Slot& s, const MicroBatch& mb, DropoutMode dropout);
+  static LayerContext block_context(const LayerContext& ctx, int64_t layer);
+  // The whole-width hidden state [N, C] from this rank's rows (all-gather with sequence
+  // parallelism; x itself otherwise).
+  Tensor gather_rows(const LayerContext& ctx, const Tensor& x, Arena& arena);
+  // d [N, C] of a column-parallel input -> this rank's rows of its sum over the TP group
+  // (all-reduce in place, or reduce-scatter into `out` [rows, C] with sequence parallelism).
+  Tensor reduce_rows(const LayerContext& ctx, const Tensor& d, Arena& arena);
+
+  void embed(Slot& s);
+  void forward_blocks(Slot& s);
+  void head_logits(Slot& s);
+  // The loss of s.logits and, with grad_scale != 0 (training), dlogits in place.
+  LossSum head_loss(Slot& s, bool train, float grad_scale);
+  Tensor lm_head_weight_c(Slot& s);
+  // dx (=) d loss / d x_L from the stashed dlogits.
+  void head_backward(Slot& s, const Tensor& dx);
+  void blocks_backward(Slot& s, const Tensor& dx);
+  void embedding_backward(Slot& s, const Tensor& dx);
 
   ModelWeights& w_;
   const ModelConfig& cfg_;
+  TensorParallelism tp_;
   Norm norm_;       // every norm of the model (same type and eps)
   Norm emb_norm_;   // Bloom's embedding LayerNorm
   SelfAttention attention_;
   Mlp mlp_;
-  Arena stash_, scratch_;
-  std::vector<int32_t> default_positions_;
-
-  // Forward state kept for backward.
-  std::vector<Tensor> x_;       // L+1 residual stream inputs/outputs [N, C]
-  std::vector<Tensor> x_mid_;   // L residual after attention [N, C]
-  std::vector<BlockStash> blocks_;
-  Tensor emb_;                  // [N, C] embedding before the embedding norm (Bloom)
-  NormStash emb_norm_stash_, final_norm_stash_;
-  Tensor h_final_c_;            // [N, C] final normed hidden state, compute dtype
-  Tensor logits_;               // [N, V]
-  Tensor lm_eff_;               // [V, C] NormHead: normalised LM head (f32)
-  Tensor lm_norms_;             // [V]
+  std::vector<int64_t> blocks_;  // indices into params().blocks of this chunk's layers
+  bool has_embedding_ = true, has_head_ = true;
+  int64_t vocab_start_ = 0, vocab_rows_ = 0, vocab_valid_ = 0;  // this rank's vocabulary slice
+  Arena scratch_;
+  std::vector<std::unique_ptr<Slot>> slots_;
 };
+
+// With sequence parallelism, each TP rank's gradients of replicated parameters (norms,
+// row-parallel biases, position embeddings) come from its own rows only: sums them over the TP
+// group. Call once per step, after the last backward.
+void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp);
 
 }  // namespace ascent

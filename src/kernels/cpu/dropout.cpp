@@ -144,12 +144,14 @@ void for_blocks(int64_t n, Fn fn) {
 }
 
 // fn(offset, count, m) for each chunk of [begin, end) with m the scaled mask of that chunk.
+// Mask element indices are shifted by `first` (a slice of a larger tensor).
 template <typename Fn>
-void for_mask_chunks(uint64_t seed, uint64_t stream, float p, int64_t begin, int64_t end, Fn fn) {
+void for_mask_chunks(uint64_t seed, uint64_t stream, float p, uint64_t first, int64_t begin,
+                     int64_t end, Fn fn) {
   float m[kChunk];
   for (int64_t k = begin; k < end; k += kChunk) {
     const int64_t n = std::min(kChunk, end - k);
-    dropout_mask(seed, stream, static_cast<uint64_t>(k), n, p, m);
+    dropout_mask(seed, stream, first + static_cast<uint64_t>(k), n, p, m);
     fn(k, n, m);
   }
 }
@@ -177,24 +179,25 @@ void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, flo
 }
 
 void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t stream,
-                         const Tensor& residual) {
+                         const Tensor& residual, uint64_t first) {
   check_same_f32(x, residual, "dropout_add_forward");
   check_p(p);
   const float* xs = x.f32();
   float* r = residual.f32();
   for_blocks(x.numel(), [&](int64_t b, int64_t e) {
-    for_mask_chunks(seed, stream, p, b, e,
+    for_mask_chunks(seed, stream, p, first, b, e,
                     [&](int64_t k, int64_t n, const float* m) { masked_add(xs + k, m, n, r + k); });
   });
 }
 
-void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx) {
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream, const Tensor& dx,
+                      uint64_t first) {
   check_same_f32(dy, dx, "dropout_backward");
   check_p(p);
   const float* g = dy.f32();
   float* o = dx.f32();
   for_blocks(dy.numel(), [&](int64_t b, int64_t e) {
-    for_mask_chunks(seed, stream, p, b, e,
+    for_mask_chunks(seed, stream, p, first, b, e,
                     [&](int64_t k, int64_t n, const float* m) { masked_copy(g + k, m, n, o + k); });
   });
 }

@@ -71,4 +71,55 @@ void embedding_backward(const int32_t* tokens, const Tensor& dout, const Tensor&
   }
 }
 
+void embedding_forward_range(const int32_t* tokens, int64_t first, const Tensor& table,
+                             const Tensor& out) {
+  const int64_t R = table.size(0), C = table.size(1), N = out.size(0);
+  ASCENT_CHECK(table.ndim() == 2 && out.ndim() == 2 && out.size(1) == C)
+      << "embedding_forward_range: table " << table.shape_str() << " out " << out.shape_str();
+  float* po = out.f32();
+#pragma omp parallel for schedule(static) if (N * C > 32768)
+  for (int64_t n = 0; n < N; ++n) {
+    ASCENT_CHECK(tokens[n] >= 0) << "embedding: token " << tokens[n] << " at " << n;
+    const int64_t r = tokens[n] - first;
+    float* dst = po + n * C;
+    if (r < 0 || r >= R) {
+      std::fill(dst, dst + C, 0.f);
+    } else if (table.dtype() == DType::BF16) {
+      copy_row_bf16(table.bf16() + r * C, dst, C);
+    } else {
+      std::copy(table.f32() + r * C, table.f32() + (r + 1) * C, dst);
+    }
+  }
+}
+
+void embedding_backward_range(const int32_t* tokens, int64_t first, const Tensor& dout,
+                              const Tensor& dtable) {
+  const int64_t R = dtable.size(0), C = dtable.size(1), N = dout.size(0);
+  ASCENT_CHECK(dtable.ndim() == 2 && dout.ndim() == 2 && dout.size(1) == C)
+      << "embedding_backward_range: dout " << dout.shape_str() << " dtable "
+      << dtable.shape_str();
+  // Rows of other ranks' tokens are left out; the rest goes through embedding_backward's
+  // deterministic scatter with ids relative to this slice.
+  std::vector<int32_t> local;
+  std::vector<int64_t> rows;
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t r = tokens[n] - first;
+    if (r >= 0 && r < R) {
+      local.push_back(static_cast<int32_t>(r));
+      rows.push_back(n);
+    }
+  }
+  if (local.empty()) return;
+  if (static_cast<int64_t>(local.size()) == N) {
+    embedding_backward(local.data(), dout, dtable);
+    return;
+  }
+  Buffer packed(DType::F32, static_cast<int64_t>(local.size()) * C);
+  float* pp = static_cast<float*>(packed.data());
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy(dout.f32() + rows[i] * C, dout.f32() + (rows[i] + 1) * C, pp + i * C);
+  embedding_backward(local.data(), Tensor(pp, DType::F32, {static_cast<int64_t>(local.size()), C}),
+                     dtable);
+}
+
 }  // namespace ascent::kernels

@@ -6,13 +6,19 @@
 
 namespace ascent {
 
-SelfAttention::SelfAttention(const ModelConfig& cfg)
-    : NH_(cfg.num_attention_heads), KVH_(cfg.num_query_groups), HS_(cfg.head_size()) {
+SelfAttention::SelfAttention(const ModelConfig& cfg, int tp_rank, int tp_size)
+    : NH_(cfg.num_attention_heads / tp_size),
+      KVH_(cfg.num_query_groups / tp_size),
+      HS_(cfg.head_size()),
+      head_offset_(tp_rank * NH_),
+      total_heads_(cfg.num_attention_heads) {
   if (cfg.position == PositionType::Rope) {
     rope_ = true;
     rope_table_ = kernels::rope_table(cfg.max_position_embeddings, HS_, cfg.rope_theta);
   } else if (cfg.position == PositionType::Alibi) {
-    alibi_ = kernels::alibi_slopes(NH_);
+    // Slopes depend on the global head index.
+    const std::vector<float> all = kernels::alibi_slopes(cfg.num_attention_heads);
+    alibi_.assign(all.begin() + tp_rank * NH_, all.begin() + (tp_rank + 1) * NH_);
   }
 }
 
@@ -30,6 +36,8 @@ kernels::AttentionDims SelfAttention::dims(const LayerContext& ctx,
   d.dropout_seed = ctx.dropout.seed;
   d.dropout_stream = ctx.dropout.stream(DropoutSite::kAttentionProbs);
   d.segment_ids = segment_ids;
+  d.head_offset = head_offset_;
+  d.total_heads = total_heads_;
   return d;
 }
 

@@ -23,7 +23,9 @@ struct AttentionStash {
 
 class SelfAttention {
  public:
-  explicit SelfAttention(const ModelConfig& cfg);
+  // A TP rank (tp_size > 1) computes heads [tp_rank * NH / tp, (tp_rank + 1) * NH / tp) and their
+  // KV groups: column-parallel q/k/v, row-parallel o (model/tensor_parallel.h).
+  explicit SelfAttention(const ModelConfig& cfg, int tp_rank = 0, int tp_size = 1);
 
   // residual (+=) dropout(o_proj(attention(qkv_proj(h_c)))). `w` are compute-dtype weights, `m`
   // the f32 master views (biases). Fills `st` from ctx.stash. Backward must get the same
@@ -40,7 +42,8 @@ class SelfAttention {
  private:
   kernels::AttentionDims dims(const LayerContext& ctx, const int32_t* segment_ids) const;
 
-  int64_t NH_, KVH_, HS_;
+  int64_t NH_, KVH_, HS_;      // this rank's heads and KV groups
+  int64_t head_offset_, total_heads_;  // global index of head 0, heads of the whole model
   bool rope_ = false;
   kernels::RopeTable rope_table_;
   std::vector<float> alibi_;  // empty unless ALiBi

@@ -6,6 +6,7 @@
 
 #include "core/arena.h"
 #include "core/tensor.h"
+#include "model/tensor_parallel.h"
 
 namespace ascent {
 
@@ -33,8 +34,13 @@ struct LayerContext {
   Arena* stash = nullptr;
   Arena* scratch = nullptr;
   DropoutKey dropout;                   // rates 0: no dropout
+  TensorParallelism tp;                 // no group: the whole width on this rank
 
   int64_t N() const { return B * T; }
+  // Rows of the residual stream this rank holds: all N, or N / tp starting at global row
+  // row_begin() with sequence parallelism (attention and MLP always see all N rows).
+  int64_t rows() const { return tp.sp() ? N() / tp.size() : N(); }
+  int64_t row_begin() const { return tp.sp() ? rows() * tp.rank() : 0; }
 };
 
 // x itself when the compute dtype is f32, else a cast copy of x allocated in `arena`.

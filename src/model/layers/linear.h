@@ -17,14 +17,18 @@ void forward(const Tensor& x_c, const Tensor& w_c, const Tensor& b, const Tensor
 void backward(const Tensor& dy, const Tensor& dy_c, const Tensor& x_c, const Tensor& w_c,
               const Tensor& dx, const Tensor& dw, const Tensor& db);
 
-// residual [N, out] (+=) dropout(x_c w_c^T + b), Megatron's bias-dropout-add, with probability
-// ctx.dropout.hidden and the mask stream of (ctx.dropout.layer, site). Without dropout the
-// projection accumulates straight into residual (no temporary, no RNG work).
+// residual [rows, out] (+=) dropout(x_c w_c^T + b), Megatron's bias-dropout-add, with probability
+// ctx.dropout.hidden and the mask stream of (ctx.dropout.layer, site). Row-parallel under TP:
+// x_c [N, in/tp] and w_c [out, in/tp] are this rank's slices, the partial products are summed
+// over the group (all-reduce, or reduce-scatter to this rank's rows with sequence parallelism)
+// before the bias (replicated) and the dropout. Without TP and dropout the projection accumulates
+// straight into residual (no temporary, no RNG work).
 void residual_forward(const LayerContext& ctx, DropoutSite site, const Tensor& x_c,
                       const Tensor& w_c, const Tensor& b, const Tensor& residual);
-// Backward of residual_forward for dresidual [N, out] (read only): the projection sees
-// dresidual * M / (1 - p). dx (=) when defined, dw (+=), db (+=) when defined. Temporaries in
-// ctx.scratch (rewound).
+// Backward of residual_forward for dresidual [rows, out] (read only): the projection sees
+// dresidual * M / (1 - p) (all-gathered over the group with sequence parallelism). dx (=) when
+// defined, dw (+=), db (+=) when defined (with sequence parallelism from this rank's rows only:
+// the caller sums replicated gradients over the group). Temporaries in ctx.scratch (rewound).
 void residual_backward(const LayerContext& ctx, DropoutSite site, const Tensor& dresidual,
                        const Tensor& x_c, const Tensor& w_c, const Tensor& dx, const Tensor& dw,
                        const Tensor& db);

@@ -5,7 +5,8 @@
 
 namespace ascent {
 
-Mlp::Mlp(const ModelConfig& cfg) : F_(cfg.ffn_hidden_size), in_rows_(cfg.mlp_in_rows()) {
+Mlp::Mlp(const ModelConfig& cfg, int tp_size)
+    : F_(cfg.ffn_hidden_size / tp_size), in_rows_(cfg.mlp_in_rows() / tp_size) {
   if (cfg.mlp == MlpType::SwiGLU) {
     act_forward_ = kernels::swiglu_forward;
     act_backward_ = kernels::swiglu_backward;

@@ -16,7 +16,9 @@ struct MlpStash {
 
 class Mlp {
  public:
-  explicit Mlp(const ModelConfig& cfg);
+  // A TP rank (tp_size > 1) holds F / tp FFN columns: column-parallel gate/up (or in),
+  // row-parallel down (model/tensor_parallel.h).
+  explicit Mlp(const ModelConfig& cfg, int tp_size = 1);
 
   // residual (+=) dropout(down(act(in(h_c)))). w: compute weights, m: f32 master views (biases).
   void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
