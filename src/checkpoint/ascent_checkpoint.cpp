@@ -135,6 +135,9 @@ std::vector<ShardOf> all_shards(const ModelConfig& cfg, const ModelParallelConfi
 NamedState optimizer_state(Optimizer* opt) {
   NamedState out;
   if (opt)
+    ASCENT_CHECK(opt->range().begin == 0)
+        << "optimizer_state: a ZeRO shard of the state; gather it into whole buffers first";
+  if (opt)
     for (auto& [name, buf] : opt->state()) out.emplace_back(name, buf);
   return out;
 }
@@ -459,8 +462,19 @@ void load_checkpoint(const CheckpointInfo& ckpt, ModelWeights& weights, Optimize
   if (opt) {
     if (!ckpt.has_optimizer)
       throw error("[checkpoint] ", ckpt.dir, ": holds no optimizer state (use --finetune)");
-    for (auto& [sname, buf] : opt->state())
-      read_checkpoint_tensors(ckpt, sname, weights.layout(), buf);
+    const OptimRange r = opt->range();
+    const bool whole = r.begin == 0 && r.count == weights.size();
+    Buffer full(whole ? 0 : static_cast<size_t>(weights.size()) * sizeof(float));
+    for (auto& [sname, buf] : opt->state()) {
+      if (whole) {
+        read_checkpoint_tensors(ckpt, sname, weights.layout(), buf);
+        continue;
+      }
+      // A ZeRO shard of the state: read this rank's tensors whole, keep the shard's range.
+      float* f = static_cast<float*>(full.data());
+      read_checkpoint_tensors(ckpt, sname, weights.layout(), f);
+      std::copy(f + r.begin, f + r.begin + r.count, buf);
+    }
     opt->set_steps(ckpt.state.optimizer_steps);
   }
   weights.refresh_compute();

@@ -1,5 +1,10 @@
 // `ascent train`: pretrain or fine-tune with Megatron-style flags. With no flags at all it runs
 // the embedded demo (cli/demo.cpp).
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -8,7 +13,9 @@
 #include "checkpoint/hf_config.h"
 #include "cli/commands.h"
 #include "cli/demo.h"
+#include "core/error.h"
 #include "core/log.h"
+#include "parallel/mpi_env.h"
 #include "tokenizer/tokenizer.h"
 #include "train/trainer.h"
 
@@ -39,12 +46,35 @@ void write_run_config(const TrainArgs& args) {
 
 }  // namespace
 
+// True when mpirun (Open MPI, or a PMI-based launcher such as Slurm's srun) started us.
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
 void run_training(TrainArgs args) {
   args.finalize();
-  const ModelConfig cfg = resolve_model(args);
-  write_run_config(args);
-  Trainer trainer(args, cfg);
-  trainer.run();
+  // MPI only when launched by mpirun or asked for a parallel layout (which then explains how to
+  // launch); a plain single-process run never touches MPI.
+  std::unique_ptr<parallel::MpiEnv> mpi;
+  if (launched_by_mpi() || args.tensor_model_parallel_size > 1 ||
+      args.pipeline_model_parallel_size > 1 || args.zero() > 0)
+    mpi = std::make_unique<parallel::MpiEnv>(nullptr, nullptr);
+  const int rank = mpi ? mpi->world_rank() : 0;
+  set_log_rank(rank);
+  try {
+    const ModelConfig cfg = resolve_model(args);
+    if (rank == 0) write_run_config(args);
+    Trainer trainer(args, cfg);
+    trainer.run();
+  } catch (const std::exception& e) {
+    if (!mpi || mpi->world_size() == 1) throw;
+    // Other ranks may be blocked in a collective: report and take the whole job down.
+    std::fprintf(stderr, "error: rank %d: %s\n", rank, e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
 }
 
 void add_train_command(CLI::App& app) {
@@ -57,8 +87,8 @@ void add_train_command(CLI::App& app) {
   for (CLI::Option* o : cmd->get_options())
     if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->callback([args, cmd] {
-    set_log_rank(0);
     if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
+      set_log_rank(0);
       run_demo(DemoOptions{});
       return;
     }

@@ -44,10 +44,17 @@ LmBatches::LmBatches(std::unique_ptr<DataLoader> loader, int64_t micro_batch_siz
   ASCENT_CHECK(loader_ != nullptr && B_ >= 1) << "micro batch size " << B_;
 }
 
-void LmBatches::next(Batch& out) {
-  out.B = B_;
+void BatchSource::next_rows(Batch&, int64_t) {
+  throw error("[data] per-micro-batch sizes (--manual-mbs) need pretraining data");
+}
+
+void LmBatches::next(Batch& out) { next_rows(out, B_); }
+
+void LmBatches::next_rows(Batch& out, int64_t rows) {
+  ASCENT_CHECK(rows >= 1) << "micro-batch of " << rows << " rows";
+  out.B = rows;
   out.T = loader_->seq_length();
-  loader_->next_batch(B_, out.tokens, out.targets);
+  loader_->next_batch(rows, out.tokens, out.targets);
   out.real_tokens = out.B * out.T;
   apply_eod_masks(masks_, out);
 }

@@ -34,6 +34,9 @@ class BatchSource {
   virtual ~BatchSource() = default;
   // Overwrites `out` with this rank's next micro-batch and advances consumed().
   virtual void next(Batch& out) = 0;
+  // The same with `rows` rows instead of the configured micro-batch size (--manual-mbs). Throws
+  // ascent::Error for sources whose rows cannot be counted that way.
+  virtual void next_rows(Batch& out, int64_t rows);
   virtual int64_t consumed() const = 0;
   // Requires rows >= 0.
   virtual void set_consumed(int64_t rows) = 0;
@@ -61,6 +64,7 @@ class LmBatches final : public BatchSource {
   LmBatches(std::unique_ptr<DataLoader> loader, int64_t micro_batch_size, EodMasks masks);
 
   void next(Batch& out) override;
+  void next_rows(Batch& out, int64_t rows) override;
   int64_t consumed() const override { return loader_->consumed(); }
   void set_consumed(int64_t rows) override { loader_->set_consumed(rows); }
 

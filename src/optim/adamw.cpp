@@ -4,11 +4,12 @@
 
 namespace ascent {
 
-AdamW::AdamW(const ModelWeights& weights, const OptimConfig& cfg)
-    : cfg_(cfg),
-      m_(DType::F32, weights.size()),
-      v_(DType::F32, weights.size()),
-      segments_(decay_segments(weights.layout())) {}
+AdamW::AdamW(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range)
+    : Optimizer(weights, range),
+      cfg_(cfg),
+      m_(DType::F32, range_.count),
+      v_(DType::F32, range_.count),
+      segments_(clipped_segments(weights.layout())) {}
 
 void AdamW::step(ModelWeights& weights, float lr, float grad_scale) {
   ++steps_;
@@ -21,8 +22,9 @@ void AdamW::step(ModelWeights& weights, float lr, float grad_scale) {
   a.grad_scale = grad_scale;
   for (const DecaySegment& s : segments_) {
     a.weight_decay = s.decay ? cfg_.weight_decay : 0.f;
-    kernels::adamw_step(a, weights.master() + s.offset, weights.grad() + s.offset, m() + s.offset,
-                        v() + s.offset, static_cast<size_t>(s.numel));
+    const int64_t k = s.offset - range_.begin;  // into the state buffers
+    kernels::adamw_step(a, weights.master() + s.offset, weights.grad() + s.offset, m() + k, v() + k,
+                        static_cast<size_t>(s.numel));
   }
   weights.refresh_compute();
 }

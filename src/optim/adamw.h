@@ -9,7 +9,7 @@ namespace ascent {
 
 class AdamW : public Optimizer {
  public:
-  AdamW(const ModelWeights& weights, const OptimConfig& cfg);
+  AdamW(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range = {});
   void step(ModelWeights& weights, float lr, float grad_scale) override;
   std::vector<std::pair<std::string, float*>> state() override;
 

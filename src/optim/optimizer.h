@@ -19,29 +19,43 @@ struct OptimConfig {
   void validate() const;      // throws naming the flag
 };
 
-class Optimizer {
- public:
-  virtual ~Optimizer() = default;
-  // One step with learning rate lr on weights.grad() * grad_scale; updates the master weights
-  // and refreshes the compute copy.
-  virtual void step(ModelWeights& weights, float lr, float grad_scale) = 0;
-  // Named state buffers, each weights.size() floats ("exp_avg", "exp_avg_sq", "momentum").
-  virtual std::vector<std::pair<std::string, float*>> state() = 0;
-  int64_t steps() const { return steps_; }
-  void set_steps(int64_t s) { steps_ = s; }
-
- protected:
-  int64_t steps_ = 0;
-};
-
-std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg, const ModelWeights& weights);
-
 // Contiguous runs of the flat buffer sharing one weight-decay setting (no decay on norms and
 // biases). Padding between tensors is included; its gradient is always zero.
 struct DecaySegment {
   int64_t offset, numel;
   bool decay;
 };
+// The part of the flat buffer an optimizer updates and keeps state for: [begin, begin + count).
+// The whole buffer by default; one data-parallel rank's shard under ZeRO (parallel/dp/zero.h).
+struct OptimRange {
+  int64_t begin = 0, count = -1;  // count -1: to the end of the buffer
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // One step with learning rate lr on weights.grad() * grad_scale over range(); updates those
+  // master weights and refreshes the compute copy.
+  virtual void step(ModelWeights& weights, float lr, float grad_scale) = 0;
+  // Named state buffers, each range().count floats ("exp_avg", "exp_avg_sq", "momentum"):
+  // element i belongs to flat element range().begin + i.
+  virtual std::vector<std::pair<std::string, float*>> state() = 0;
+  int64_t steps() const { return steps_; }
+  void set_steps(int64_t s) { steps_ = s; }
+  OptimRange range() const { return range_; }
+
+ protected:
+  // Resolves count -1; throws when the range is not inside [0, weights.size()].
+  Optimizer(const ModelWeights& weights, OptimRange range);
+  // The decay segments of `layout` clipped to range(), offsets still into the flat buffer.
+  std::vector<DecaySegment> clipped_segments(const ParamLayout& layout) const;
+  int64_t steps_ = 0;
+  OptimRange range_;
+};
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg, const ModelWeights& weights,
+                                          OptimRange range = {});
+
 std::vector<DecaySegment> decay_segments(const ParamLayout& layout);
 
 }  // namespace ascent

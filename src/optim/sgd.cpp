@@ -4,9 +4,9 @@
 
 namespace ascent {
 
-Sgd::Sgd(const ModelWeights& weights, const OptimConfig& cfg)
-    : cfg_(cfg), segments_(decay_segments(weights.layout())) {
-  if (cfg_.momentum > 0.f) momentum_ = Buffer(DType::F32, weights.size());
+Sgd::Sgd(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range)
+    : Optimizer(weights, range), cfg_(cfg), segments_(clipped_segments(weights.layout())) {
+  if (cfg_.momentum > 0.f) momentum_ = Buffer(DType::F32, range_.count);
 }
 
 void Sgd::step(ModelWeights& weights, float lr, float grad_scale) {
@@ -15,7 +15,8 @@ void Sgd::step(ModelWeights& weights, float lr, float grad_scale) {
   for (const DecaySegment& s : segments_) {
     kernels::sgd_step(lr, cfg_.momentum, s.decay ? cfg_.weight_decay : 0.f, grad_scale,
                       weights.master() + s.offset, weights.grad() + s.offset,
-                      mom ? mom + s.offset : nullptr, static_cast<size_t>(s.numel));
+                      mom ? mom + (s.offset - range_.begin) : nullptr,
+                      static_cast<size_t>(s.numel));
   }
   weights.refresh_compute();
 }

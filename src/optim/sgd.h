@@ -7,7 +7,7 @@ namespace ascent {
 
 class Sgd : public Optimizer {
  public:
-  Sgd(const ModelWeights& weights, const OptimConfig& cfg);
+  Sgd(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range = {});
   void step(ModelWeights& weights, float lr, float grad_scale) override;
   std::vector<std::pair<std::string, float*>> state() override;
 

@@ -1,5 +1,8 @@
 #include "train/train_args.h"
 
+#include <algorithm>
+#include <exception>
+
 #include "core/error.h"
 
 namespace ascent {
@@ -63,6 +66,29 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_flag("--bf16", a.bf16, "bf16 matmul operands, fp32 master weights and optimizer state");
   c.add_option("--seed", a.seed);
 
+  c.add_option("--tensor-model-parallel-size", a.tensor_model_parallel_size,
+               "TP: heads, FFN columns and vocabulary split over this many ranks");
+  c.add_option("--pipeline-model-parallel-size", a.pipeline_model_parallel_size,
+               "PP: layers split into this many stages (1F1B schedule)");
+  c.add_flag("--sequence-parallel", a.sequence_parallel,
+             "with TP: norms, dropout and residuals on 1/TP of the tokens per rank");
+  c.add_option("--num-layers-per-virtual-pipeline-stage", a.num_layers_per_virtual_pipeline_stage,
+               "interleaved pipeline: chunks of this many layers per virtual stage");
+  c.add_option("--manual-layers", a.manual_layers, "layers per pipeline stage, e.g. 5,6,6,5");
+  c.add_flag("--optimized-pipeline", a.optimized_pipeline,
+             "per-micro-batch sizes from --manual-mbs");
+  c.add_option("--manual-mbs", a.manual_mbs,
+               "example-config-1, example-config-2 or n1,n2,...: the micro-batch sizes of a step");
+  c.add_flag("--use-distributed-optimizer", a.use_distributed_optimizer,
+             "ZeRO-1: optimizer state and master weights sharded over data-parallel ranks");
+  c.add_option("--zero-stage", a.zero_stage, "0-3 (2: gradients sharded too; 3: parameters too)");
+  c.add_option("--foldx-mode", a.foldx_mode,
+               "aiao: reduce each virtual stage's gradients as soon as its backward is done");
+  c.add_option("--distributed-timeout-minutes", a.distributed_timeout_minutes,
+               "a rank blocked this long in a collective aborts the job (fractions allowed)");
+  c.add_option("--make-vocab-size-divisible-by", a.make_vocab_size_divisible_by,
+               "pad the vocabulary rows to a multiple of this times TP");
+
   c.add_option("--save", a.save, "checkpoint directory");
   c.add_option("--save-interval", a.save_interval);
   c.add_option("--load", a.load, "ascent checkpoint directory or HF model directory");
@@ -98,6 +124,27 @@ void TrainArgs::finalize() {
                   " is for pretraining rows with EOD-separated documents; with "
                   "--is-instruction-dataset every sample starts its own row (or segment, --pack)");
   }
+  if (tensor_model_parallel_size < 1)
+    throw error("[train] --tensor-model-parallel-size must be >= 1");
+  if (pipeline_model_parallel_size < 1)
+    throw error("[train] --pipeline-model-parallel-size must be >= 1");
+  if (sequence_parallel && tensor_model_parallel_size == 1)
+    throw error("[train] --sequence-parallel needs --tensor-model-parallel-size > 1");
+  if (zero_stage < 0 || zero_stage > 3) throw error("[train] --zero-stage must be 0, 1, 2 or 3");
+  if (zero_stage == 3)
+    throw error("[train] --zero-stage 3 is not available in `ascent train` yet (ZeRO-1 and 2 are)");
+  if (!foldx_mode.empty() && foldx_mode != "aiao")
+    throw error("[train] --foldx-mode '", foldx_mode, "': only aiao");
+  if (!foldx_mode.empty() && num_layers_per_virtual_pipeline_stage == 0)
+    throw error("[train] --foldx-mode aiao needs --num-layers-per-virtual-pipeline-stage");
+  if (optimized_pipeline != !manual_mbs.empty())
+    throw error("[train] --optimized-pipeline and --manual-mbs go together");
+  if (optimized_pipeline && is_instruction_dataset)
+    throw error("[train] --manual-mbs needs pretraining data (fixed-length rows)");
+  if (make_vocab_size_divisible_by < 1)
+    throw error("[train] --make-vocab-size-divisible-by must be >= 1");
+  if (distributed_timeout_minutes < 0)
+    throw error("[train] --distributed-timeout-minutes must be >= 0");
   lr.style = parse_lr_decay_style(lr_decay_style);
   if (lr.decay_iters == 0) lr.decay_iters = train_iters;
   lr.validate();
@@ -129,7 +176,59 @@ nlohmann::json TrainArgs::to_json() const {
       {"save-interval", save_interval}, {"load", load}, {"finetune", finetune},
       {"eval-interval", eval_interval}, {"eval-iters", eval_iters},
       {"log-interval", log_interval}, {"metrics-file", metrics_file},
+      {"tensor-model-parallel-size", tensor_model_parallel_size},
+      {"pipeline-model-parallel-size", pipeline_model_parallel_size},
+      {"sequence-parallel", sequence_parallel},
+      {"num-layers-per-virtual-pipeline-stage", num_layers_per_virtual_pipeline_stage},
+      {"manual-layers", manual_layers}, {"optimized-pipeline", optimized_pipeline},
+      {"manual-mbs", manual_mbs}, {"use-distributed-optimizer", use_distributed_optimizer},
+      {"zero-stage", zero_stage}, {"foldx-mode", foldx_mode},
+      {"distributed-timeout-minutes", distributed_timeout_minutes},
+      {"make-vocab-size-divisible-by", make_vocab_size_divisible_by},
   };
+}
+
+std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
+  const int64_t per_rank = global_batch_size / dp_size;
+  if (global_batch_size % dp_size != 0 || per_rank % micro_batch_size != 0)
+    throw error("[train] --global-batch-size ", global_batch_size,
+                " is not a multiple of --micro-batch-size ", micro_batch_size,
+                " x data-parallel size ", dp_size);
+  const int64_t M = per_rank / micro_batch_size;
+  if (manual_mbs.empty()) return std::vector<int64_t>(static_cast<size_t>(M), micro_batch_size);
+  // AscendSpeed's two named configurations (pipeline 4 and 8, micro-batch 4).
+  std::vector<int64_t> mbs;
+  if (manual_mbs == "example-config-1") {
+    mbs = {1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 3, 2};
+  } else if (manual_mbs == "example-config-2") {
+    mbs = {1, 2, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 3, 3, 3, 2};
+  } else {
+    size_t start = 0;
+    while (start <= manual_mbs.size()) {
+      const size_t comma = std::min(manual_mbs.find(',', start), manual_mbs.size());
+      const std::string item = manual_mbs.substr(start, comma - start);
+      size_t used = 0;
+      int64_t v = 0;
+      try {
+        v = std::stoll(item, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != item.size() || v < 1)
+        throw error("[train] --manual-mbs '", manual_mbs, "': '", item,
+                    "' is not a positive integer");
+      mbs.push_back(v);
+      start = comma + 1;
+    }
+  }
+  int64_t sum = 0;
+  for (int64_t v : mbs) sum += v;
+  if (static_cast<int64_t>(mbs.size()) != M || sum != per_rank)
+    throw error("[train] --manual-mbs ", manual_mbs, ": ", mbs.size(), " micro-batches of ", sum,
+                " samples in all; this run needs ", M,
+                " (--global-batch-size / data-parallel size / --micro-batch-size) of ", per_rank,
+                " samples (--global-batch-size / data-parallel size)");
+  return mbs;
 }
 
 ModelConfig model_config_from_args(const TrainArgs& a, int64_t tokenizer_vocab) {
@@ -169,6 +268,7 @@ ModelConfig model_config_from_args(const TrainArgs& a, int64_t tokenizer_vocab) 
   } else if (tokenizer_vocab > 0) {
     c.vocab_size = tokenizer_vocab;
   }
+  c.make_vocab_size_divisible_by = a.make_vocab_size_divisible_by;
   c.validate();
   return c;
 }

@@ -49,6 +49,20 @@ struct TrainArgs {
   bool bf16 = false;
   uint64_t seed = 1234;
 
+  // Parallelism (DESIGN.md section 5; docs/PARALLEL.md). Launch under mpirun: world size =
+  // TP x PP x DP.
+  int tensor_model_parallel_size = 1, pipeline_model_parallel_size = 1;
+  bool sequence_parallel = false;
+  int64_t num_layers_per_virtual_pipeline_stage = 0;  // 0: no interleaving
+  std::string manual_layers;                          // "5,6,6,5": layers per pipeline stage
+  bool optimized_pipeline = false;                    // with --manual-mbs
+  std::string manual_mbs;  // example-config-1, example-config-2 or "n1,n2,...": micro-batch sizes
+  bool use_distributed_optimizer = false;             // ZeRO-1
+  int zero_stage = 0;                                 // 0-3; --use-distributed-optimizer = 1
+  std::string foldx_mode;                             // "aiao" or empty
+  double distributed_timeout_minutes = 10;
+  int64_t make_vocab_size_divisible_by = 1;
+
   // Checkpoints, evaluation, logging.
   std::string save, load;
   int64_t save_interval = 0;
@@ -58,6 +72,12 @@ struct TrainArgs {
 
   // Resolves derived defaults (global batch, decay iters) and validates; throws naming the flag.
   void finalize();
+  // The effective ZeRO stage (--zero-stage, or 1 with --use-distributed-optimizer).
+  int zero() const { return zero_stage > 0 ? zero_stage : (use_distributed_optimizer ? 1 : 0); }
+  // Micro-batch sizes of one step on one data-parallel rank: --manual-mbs (with
+  // --optimized-pipeline), else global / (micro x dp) times --micro-batch-size. Throws naming the
+  // flag when they do not add up to the global batch.
+  std::vector<int64_t> micro_batch_sizes(int dp_size) const;
   // The effective configuration (every flag) as JSON.
   nlohmann::json to_json() const;
 };

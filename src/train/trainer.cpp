@@ -1,7 +1,10 @@
 #include "train/trainer.h"
 
 #include <fmt/format.h>
+#include <mpi.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +17,10 @@
 #include "core/timer.h"
 #include "kernels/peak.h"
 #include "optim/grad_clip.h"
+#include "parallel/flag_agreement.h"
+#include "parallel/memory_report.h"
+#include "parallel/pp/schedule.h"
+#include "train/stage_model.h"
 #include "train/train_data.h"
 
 namespace fs = std::filesystem;
@@ -21,31 +28,166 @@ namespace fs = std::filesystem;
 namespace ascent {
 namespace {
 
-// Dropout key of micro-batch m of the step that starts at `iteration` (0-based): a function of
-// (seed, iteration, m) only, so a resumed run draws the same masks.
-uint64_t dropout_seed(uint64_t seed, int64_t iteration, int64_t m) {
+using parallel::zero::Range;
+
+// Dropout key of micro-batch g (its index in the whole global batch, whatever rank runs it) of
+// the step that starts at `iteration` (0-based): a function of (seed, iteration, g) only, so a
+// resumed run and every parallel layout draw the same masks.
+uint64_t dropout_seed(uint64_t seed, int64_t iteration, int64_t g) {
   uint32_t w[4];
-  Philox::block(seed, static_cast<uint64_t>(iteration), static_cast<uint64_t>(m), w);
+  Philox::block(seed, static_cast<uint64_t>(iteration), static_cast<uint64_t>(g), w);
   return static_cast<uint64_t>(w[0]) | static_cast<uint64_t>(w[1]) << 32;
+}
+
+bool mpi_initialized() {
+  int up = 0, down = 0;
+  MPI_Initialized(&up);
+  MPI_Finalized(&down);
+  return up && !down;
+}
+
+// The flags every rank must share: all of them except the per-rank log outputs.
+parallel::FlagList agreed_flags(const TrainArgs& a) {
+  parallel::FlagList flags;
+  const nlohmann::json all = a.to_json();
+  for (const auto& [k, v] : all.items())
+    if (k != "metrics-file") flags.emplace_back("--" + k, v.dump());
+  return flags;
 }
 
 }  // namespace
 
 Trainer::Trainer(const TrainArgs& args, const ModelConfig& config) : args_(args) {
-  weights_ = std::make_unique<ModelWeights>(config, args_.bf16 ? DType::BF16 : DType::F32);
-  model_ = std::make_unique<Transformer>(*weights_);
-  optimizer_ = make_optimizer(args_.optim, *weights_);
+  ModelConfig cfg = config;
+  cfg.make_vocab_size_divisible_by = args_.make_vocab_size_divisible_by;
+  setup_parallel();
+  build_model(cfg);
   build_data();
   init_or_load();
+  log_layout();
   peak_gflops_ = kernels::measure_peak_f32(0.05).gflops;
-  if (!args_.metrics_file.empty()) {
+  if (!args_.metrics_file.empty() && (!distributed() || topo_->world_rank() == 0)) {
     metrics_.open(args_.metrics_file, std::ios::app);
     if (!metrics_) throw error("[train] --metrics-file ", args_.metrics_file, ": cannot open");
   }
 }
 
+Trainer::~Trainer() = default;
+
+void Trainer::setup_parallel() {
+  const bool parallel_flags = args_.tensor_model_parallel_size > 1 ||
+                              args_.pipeline_model_parallel_size > 1 || args_.zero() > 0;
+  if (!mpi_initialized()) {
+    if (parallel_flags)
+      throw error("[train] --tensor-model-parallel-size ", args_.tensor_model_parallel_size,
+                  " --pipeline-model-parallel-size ", args_.pipeline_model_parallel_size,
+                  " --zero-stage ", args_.zero(), ": launch under mpirun (-np TP x PP x DP)");
+    return;
+  }
+  parallel::ParallelConfig pc;
+  pc.tensor_model_parallel_size = args_.tensor_model_parallel_size;
+  pc.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
+  pc.distributed_timeout_minutes = args_.distributed_timeout_minutes;
+  pc.zero_stage = args_.zero();
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (pc.distributed_timeout_minutes > 0)
+    watchdog_ = std::make_unique<parallel::Watchdog>(rank, pc.distributed_timeout_minutes * 60.0);
+  topo_ = std::make_unique<parallel::Topology>(pc, watchdog_.get());
+  parallel::check_flag_agreement(topo_->world(), agreed_flags(args_));
+  if (topo_->tp_size() > 1) tp_group_ = std::make_unique<parallel::tp::CommTensorParallel>(topo_->tp());
+}
+
+void Trainer::build_model(const ModelConfig& cfg) {
+  mp_.tensor_model_parallel_size = args_.tensor_model_parallel_size;
+  mp_.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
+  mp_.num_layers_per_virtual_pipeline_stage = args_.num_layers_per_virtual_pipeline_stage;
+  if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
+  mp_.validate(cfg);
+  const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
+  weights_ = std::make_unique<ModelWeights>(cfg, args_.bf16 ? DType::BF16 : DType::F32,
+                                            mp_.shard(cfg, tp_rank, pp_rank));
+
+  micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
+  const int chunks = mp_.virtual_stages(cfg);
+  const int pp = args_.pipeline_model_parallel_size;
+  const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
+  if (pp > 1) {
+    const std::vector<parallel::pp::Action> schedule =
+        chunks > 1 ? parallel::pp::interleaved(pp, pp_rank, chunks, M)
+                   : parallel::pp::one_f_one_b(pp, pp_rank, M);
+    slots_ = static_cast<int>(std::max<int64_t>(1, parallel::pp::max_in_flight(schedule)));
+    runner_ = std::make_unique<parallel::pp::PipelineRunner>(topo_->pp(), chunks);
+  }
+  for (int c = 0; c < chunks; ++c) {
+    TransformerOptions o;
+    o.tp.group = tp_group_.get();
+    o.tp.sequence_parallel = args_.sequence_parallel;
+    o.chunk = c;
+    o.slots = slots_;
+    chunks_.push_back(std::make_unique<Transformer>(*weights_, o));
+  }
+
+  OptimRange range;
+  if (args_.zero() > 0) {
+    sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
+    range = {sharding_->mine().begin, sharding_->mine().count};
+  }
+  optimizer_ = make_optimizer(args_.optim, *weights_, range);
+  if (dp_size() > 1) {
+    using Mode = parallel::dp::GradReducer::Mode;
+    const bool scatter = args_.zero() >= 2;
+    reducer_ = std::make_unique<parallel::dp::GradReducer>(
+        topo_->dp(), weights_->grad(), weights_->size(),
+        std::min<int64_t>(parallel::default_bucket_size(dp_size()), weights_->size()),
+        scatter ? Mode::ReduceScatter : Mode::AllReduce,
+        scatter ? sharding_->shards() : std::vector<Range>{});
+  }
+
+  // Ranges: per chunk (aiao), tied-embedding copies (reduced after the pipeline), gaps, and the
+  // tensors counted in the gradient norm (replicated ones on TP rank 0 only; the tied head copy
+  // of the last stage not at all: its gradient is the first stage's after the sum).
+  const ParamLayout& layout = weights_->layout();
+  const std::vector<LayerRange> ranges = layout.shard().resolved_layers(cfg);
+  const bool tied_across_stages = pp > 1 && cfg.tied_embeddings;
+  chunk_ranges_.assign(chunks, {});
+  std::vector<Range> covered;
+  for (const ParamSpec& s : layout.specs()) {
+    const Range r{s.offset, s.numel};
+    covered.push_back(r);
+    const bool word_embedding = s.name == "model.embed_tokens.weight";
+    if (!(s.split_dim < 0 && tp_rank > 0) &&
+        !(tied_across_stages && word_embedding && !layout.shard().has_embedding))
+      counted_ranges_.push_back(r);
+    if (tied_across_stages && word_embedding) {
+      deferred_ranges_.push_back(r);
+      continue;
+    }
+    int chunk = 0;
+    if (s.layer >= 0) {
+      for (int c = 0; c < chunks; ++c)
+        if (s.layer >= ranges[c].first && s.layer < ranges[c].last) chunk = c;
+    } else if (s.name.rfind("model.norm", 0) == 0 || s.name == "lm_head.weight") {
+      chunk = chunks - 1;
+    }
+    chunk_ranges_[chunk].push_back(r);
+  }
+  if (reducer_) {
+    std::sort(covered.begin(), covered.end(),
+              [](const Range& a, const Range& b) { return a.begin < b.begin; });
+    std::vector<Range> gaps;
+    int64_t at = 0;
+    for (const Range& r : covered) {
+      if (r.begin > at) gaps.push_back({at, r.begin - at});
+      at = std::max(at, r.end());
+    }
+    if (at < weights_->size()) gaps.push_back({at, weights_->size() - at});
+    reducer_->set_always_ready(gaps);
+  }
+}
+
 void Trainer::build_data() {
-  TrainData d = build_train_data(args_);
+  TrainData d = build_train_data(args_, dp_rank(), dp_size());
   train_batches_ = std::move(d.train);
   valid_batches_ = std::move(d.valid);
   for (const std::string& line : d.summary) ASCENT_LOG_INFO("{}", line);
@@ -82,44 +224,163 @@ void Trainer::init_or_load() {
   if (!args_.finetune) {
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
+    // The cursor counts samples over every data-parallel rank; each rank's loader skips alike.
     train_batches_->set_consumed(ckpt.state.consumed_train_samples);
   }
-  ASCENT_LOG_INFO("loaded {} (iteration {}){}", ckpt.dir, ckpt.state.iteration,
-                  args_.finetune ? ", weights only" : "");
+  ASCENT_LOG_INFO("loaded {} (iteration {}, written by a TP{} PP{} DP{} job){}", ckpt.dir,
+                  ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
+                  ckpt.layout.model_parallel.pipeline_model_parallel_size,
+                  ckpt.layout.data_parallel_size, args_.finetune ? ", weights only" : "");
+}
+
+// Start-up report of the layout and of each rank's model-state memory (parameters, gradients,
+// optimizer), from the buffers actually allocated, next to the analytic count.
+void Trainer::log_layout() const {
+  if (!distributed()) return;
+  const int64_t N = weights_->size();
+  const OptimRange r = optimizer_->range();
+  int states = static_cast<int>(const_cast<Optimizer&>(*optimizer_).state().size());
+  const bool separate_compute = weights_->compute_dtype() != DType::F32;
+  // Allocated: compute copy, master, gradients, optimizer state (this implementation keeps the
+  // master and gradient buffers whole under ZeRO-1/2; only the optimizer state is sharded).
+  const int64_t have[4] = {separate_compute ? 2 * N : 0, 4 * N, 4 * N, 4 * states * r.count};
+  parallel::MemoryInputs in;
+  in.params = N;
+  in.compute_dtype = weights_->compute_dtype();
+  in.optimizer_states = states;
+  in.dp_size = dp_size();
+  in.dp_rank = dp_rank();
+  in.zero_stage = args_.zero();
+  const parallel::MemoryReport rep = parallel::memory_report(in);
+  const int W = topo_->world_size();
+  std::vector<int64_t> mine = {N, have[0], have[1], have[2], have[3], rep.optimizer_bytes,
+                               rep.shard};
+  std::vector<int64_t> all(mine.size() * W);
+  topo_->world().all_gather(mine.data(), static_cast<int64_t>(mine.size()), all.data());
+  ASCENT_LOG_INFO("layout: {} ranks = TP {} x DP {} x PP {}{}{}{}; ZeRO stage {}", W,
+                  topo_->tp_size(), topo_->dp_size(), topo_->pp_size(),
+                  args_.sequence_parallel ? ", sequence parallel" : "",
+                  chunks_.size() > 1 ? fmt::format(", {} virtual stages", chunks_.size()) : "",
+                  args_.manual_mbs.empty() ? "" : ", manual micro-batch sizes " + args_.manual_mbs,
+                  args_.zero());
+  const double mib = 1.0 / 1048576.0;
+  for (int w = 0; w < W; ++w) {
+    const int64_t* v = all.data() + w * mine.size();
+    const parallel::Coord c = topo_->layout().coord(w);
+    ASCENT_LOG_INFO(
+        " rank {} (tp {} dp {} pp {}): {} parameters; compute {:.2f} + master {:.2f} + grads {:.2f} "
+        "+ optimizer {:.2f} MiB (analytic optimizer {:.2f} MiB, ZeRO shard {} elements)",
+        w, c.tp, c.dp, c.pp, v[0], v[1] * mib, v[2] * mib, v[3] * mib, v[4] * mib, v[5] * mib,
+        v[6]);
+  }
+}
+
+void Trainer::on_chunk_done(int chunk) {
+  // --foldx-mode aiao: this chunk's gradients are final; sum its sequence-parallel replicas and
+  // start its data-parallel reduction while the pipeline runs the other chunks.
+  const ParamLayout& layout = weights_->layout();
+  for (const Range& r : chunk_ranges_[chunk]) {
+    if (args_.sequence_parallel && tp_group_) {
+      for (const ParamSpec& s : layout.specs())
+        if (s.offset == r.begin && s.split_dim < 0)
+          tp_group_->all_reduce_sum(weights_->grad() + r.begin, r.count);
+    }
+    reducer_->mark_ready(r.begin, r.count);
+  }
+}
+
+void Trainer::finish_gradients() {
+  const ModelConfig& cfg = config();
+  // The tied embedding's two copies (first and last stage) get the sum of their gradients.
+  if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings && topo_->embedding().member()) {
+    for (const Range& r : deferred_ranges_)
+      topo_->embedding().all_reduce(weights_->grad() + r.begin, r.count);
+  }
+  if (!marked_ && args_.sequence_parallel && tp_group_) sum_replicated_grads(*weights_, *tp_group_);
+  if (reducer_) {
+    if (marked_)
+      for (const Range& r : deferred_ranges_) reducer_->mark_ready(r.begin, r.count);
+    reducer_->finish();
+  }
+}
+
+double Trainer::grad_norm() const {
+  if (!distributed()) return global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
+  if (sharding_) return sharding_->grad_norm(weights_->grad(), &topo_->model_parallel(), counted_ranges_);
+  double sq = 0;
+  for (const Range& r : counted_ranges_) sq += parallel::zero::sum_squares(weights_->grad() + r.begin, r.count);
+  topo_->model_parallel().all_reduce(&sq, 1);
+  return std::sqrt(sq);
+}
+
+void Trainer::optimizer_step(float lr, float clip) {
+  optimizer_->step(*weights_, lr, clip);
+  if (sharding_) {
+    // Each rank updated its shard of the master weights; everyone gets every shard.
+    sharding_->all_gather_params(weights_->master());
+    weights_->refresh_compute();
+  }
 }
 
 IterationStats Trainer::train_step() {
   Timer timer;
-  const int64_t micro_batches = args_.global_batch_size / args_.micro_batch_size;
+  if (watchdog_) watchdog_->set_iteration(iteration_ + 1);
   IterationStats s;
   weights_->zero_grad();
-  double loss = 0;
-  for (int64_t m = 0; m < micro_batches; ++m) {
-    train_batches_->next(batch_);
-    const data::Batch& b = batch_;
-    const int64_t valid = b.loss_tokens();
-    // Megatron: each micro-batch's mean loss, averaged over the micro-batches.
-    const float scale = 1.0f / static_cast<float>(std::max<int64_t>(valid, 1) * micro_batches);
-    const MicroBatch mb{b.B,
-                        b.T,
-                        b.tokens.data(),
-                        b.targets.data(),
-                        b.positions_or_null(),
-                        dropout_seed(args_.seed, iteration_, m),
-                        b.segments_or_null()};
-    const LossSum l = model_->forward_backward(mb, scale);
-    loss += l.mean() / static_cast<double>(micro_batches);
+  const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
+  step_batches_.resize(M);
+  std::vector<uint64_t> seeds(M);
+  for (int64_t m = 0; m < M; ++m) {
+    if (args_.manual_mbs.empty()) {
+      train_batches_->next(step_batches_[m]);
+    } else {
+      train_batches_->next_rows(step_batches_[m], micro_batch_sizes_[m]);
+    }
+    seeds[m] = dropout_seed(args_.seed, iteration_, m * dp_size() + dp_rank());
+  }
+  const bool aiao = args_.foldx_mode == "aiao" && reducer_;
+  marked_ = aiao;
+  TrainStageModel stage(chunks_, slots_, step_batches_, seeds,
+                        aiao ? std::function<void(int)>([this](int c) { on_chunk_done(c); })
+                             : std::function<void(int)>());
+  if (runner_) {
+    runner_->run(stage, M);
+  } else {
+    for (int64_t m = 0; m < M; ++m) {
+      stage.forward(0, m, nullptr);
+      stage.backward(0, m, nullptr);
+    }
+    if (aiao) stage.chunk_backward_done(0);
+  }
+  finish_gradients();
+
+  // What one replica computed, summed over the data-parallel replicas: the loss lives on the last
+  // stage; one TP rank of it reports.
+  for (const data::Batch& b : step_batches_) {
     s.tokens += b.B * b.T;
     s.real_tokens += b.real_tokens;
-    s.loss_tokens += l.tokens;
     s.flops += config().flops_per_token(b.T) * static_cast<double>(b.B * b.T);
   }
+  double sums[5] = {stage.loss(), static_cast<double>(stage.loss_tokens()),
+                    static_cast<double>(s.tokens), static_cast<double>(s.real_tokens), s.flops};
+  if (distributed()) {
+    const bool reporter = topo_->is_last_stage() && topo_->tp_rank() == 0;
+    if (!reporter) sums[0] = sums[1] = 0;
+    if (!(topo_->pp_rank() == 0 && topo_->tp_rank() == 0)) sums[2] = sums[3] = sums[4] = 0;
+    topo_->world().all_reduce(sums, 5);
+    sums[0] /= dp_size();
+  }
+  s.loss = sums[0];
+  s.loss_tokens = static_cast<int64_t>(sums[1]);
+  s.tokens = static_cast<int64_t>(sums[2]);
+  s.real_tokens = static_cast<int64_t>(sums[3]);
+  s.flops = sums[4];
+
   ++iteration_;
   s.iteration = iteration_;
-  s.loss = loss;
-  s.grad_norm = global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
+  s.grad_norm = grad_norm();
   s.lr = args_.lr.at(iteration_);
-  optimizer_->step(*weights_, s.lr, clip_coefficient(s.grad_norm, args_.clip_grad));
+  optimizer_step(s.lr, clip_coefficient(s.grad_norm, args_.clip_grad));
   s.seconds = timer.seconds();
   s.tokens_per_s = static_cast<double>(s.real_tokens) / s.seconds;
   return s;
@@ -146,11 +407,12 @@ void Trainer::log_iteration(const IterationStats& s) {
   if (s.iteration % args_.log_interval == 0 || s.iteration == args_.train_iters) {
     const std::string padding =
         args_.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
+    const int ranks = distributed() ? topo_->world_size() : 1;
     ASCENT_LOG_INFO(
         " iteration {:>6}/{:<6} | consumed samples {:>9} | {:8.1f} ms/iter | lr {:.3e} | loss "
         "{:.4f} | grad norm {:.3f} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
         s.iteration, args_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
-        s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / peak_gflops_);
+        s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / (peak_gflops_ * ranks));
   }
 }
 
@@ -158,21 +420,46 @@ double Trainer::evaluate() {
   if (!valid_batches_ || args_.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
   // Always the same first eval_iters global batches of the validation split: comparable values.
   valid_batches_->set_consumed(0);
-  const int64_t batches = args_.eval_iters * (args_.global_batch_size / args_.micro_batch_size);
+  const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
+  const int64_t batches = args_.eval_iters * M;
+  const int pp = args_.pipeline_model_parallel_size;
+  const int V = static_cast<int>(chunks_.size());
+  data::Batch b;
+  std::vector<float> act;
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i) {
-    valid_batches_->next(batch_);
-    const data::Batch& b = batch_;
-    const MicroBatch mb{b.B,
-                        b.T,
-                        b.tokens.data(),
-                        b.targets.data(),
-                        b.positions_or_null(),
-                        0,
+    valid_batches_->next(b);
+    const MicroBatch mb{b.B, b.T, b.tokens.data(), b.targets.data(), b.positions_or_null(), 0,
                         b.segments_or_null()};
-    sum += model_->forward(mb).mean();
+    if (pp == 1 && V == 1) {
+      sum += chunks_[0]->forward(mb).mean();
+      continue;
+    }
+    // Through the pipeline one virtual stage after the other (no overlap: evaluation is rare).
+    const int64_t n = chunks_[0]->boundary_elements(b.B, b.T);
+    act.resize(static_cast<size_t>(n));
+    for (int v = 0; v < V * pp; ++v) {
+      const int rank = v % pp, chunk = v / pp;
+      if (rank != topo_->pp_rank()) continue;
+      if (v > 0) topo_->pp().recv(act.data(), n, (rank + pp - 1) % pp, 7);
+      LossSum l;
+      const Tensor out = chunks_[chunk]->stage_forward(0, mb, v > 0 ? act.data() : nullptr,
+                                                       /*train=*/false, 0.f, &l);
+      if (v + 1 < V * pp) {
+        topo_->pp().send(out.f32(), n, (rank + 1) % pp, 7);
+      } else {
+        sum += l.mean();
+      }
+    }
   }
-  return sum / static_cast<double>(batches);
+  double mean = sum / static_cast<double>(batches);
+  if (distributed()) {
+    const bool reporter = topo_->is_last_stage() && topo_->tp_rank() == 0;
+    if (!reporter) mean = 0;
+    topo_->world().all_reduce(&mean, 1);
+    mean /= dp_size();
+  }
+  return mean;
 }
 
 void Trainer::save() {
@@ -182,7 +469,47 @@ void Trainer::save() {
   st.optimizer_steps = optimizer_->steps();
   st.seed = args_.seed;
   st.args = args_.to_json();
-  save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
+  if (!distributed()) {
+    save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
+    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+    return;
+  }
+  // Every model-parallel rank of data-parallel rank 0 writes its shard; under ZeRO the optimizer
+  // state is gathered from the data-parallel ranks first.
+  const parallel::Comm& world = topo_->world();
+  std::string tag = std::to_string(getpid());
+  world.broadcast(tag, 0);
+  const PendingCheckpoint p = pending_checkpoint(args_.save, iteration_, tag);
+  if (world.rank() == 0) begin_checkpoint(p);
+  world.barrier();
+  std::vector<Buffer> whole;
+  NamedState state;
+  std::vector<std::string> names;
+  for (auto& [name, buf] : optimizer_->state()) {
+    names.push_back(name);
+    if (!sharding_) {
+      state.emplace_back(name, buf);
+      continue;
+    }
+    whole.emplace_back(DType::F32, weights_->size());
+    float* w = static_cast<float*>(whole.back().data());
+    const OptimRange r = optimizer_->range();
+    std::copy(buf, buf + r.count, w + r.begin);
+    sharding_->all_gather_params(w);
+    state.emplace_back(name, w);
+  }
+  CheckpointLayout layout;
+  layout.model_parallel = mp_;
+  layout.data_parallel_size = dp_size();
+  layout.zero_stage = args_.zero();
+  if (topo_->dp_rank() == 0) {
+    const ShardPart part{&weights_->layout(), weights_->master(), state};
+    save_checkpoint_shard(p, config(), layout, topo_->tp_rank(), topo_->pp_rank(),
+                          std::span<const ShardPart>(&part, 1));
+  }
+  world.barrier();
+  if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
+  world.barrier();
   ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
 }
 

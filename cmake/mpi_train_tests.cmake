@@ -1,0 +1,36 @@
+# `ascent train` under mpirun: every parallel layout reproduces the single-process losses, and
+# checkpoints written under one layout resume under another (tests/e2e/parallel/). Included from
+# the top-level CMakeLists.txt after mpi_tests.cmake (ASCENT_MPI_TEST_ENV).
+set(parallel_train_script ${CMAKE_SOURCE_DIR}/tests/e2e/parallel/parallel_train_test.sh)
+set(parallel_train_dir ${CMAKE_BINARY_DIR}/parallel_train)
+
+# One test per (model, case); cases share the preprocessed data and each model's reference run.
+function(ascent_parallel_train_test model case)
+  set(name train_parallel_${model}_${case})
+  add_test(NAME ${name}
+    COMMAND bash ${parallel_train_script} ${MPIEXEC_EXECUTABLE} $<TARGET_FILE:ascent>
+      ${parallel_train_dir} ${model} ${case}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 900 ENVIRONMENT "${ASCENT_MPI_TEST_ENV}")
+  if(case STREQUAL "data")
+    set_tests_properties(${name} PROPERTIES FIXTURES_SETUP parallel_train_data)
+  elseif(case STREQUAL "reference")
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED parallel_train_data
+      FIXTURES_SETUP parallel_train_ref_${model})
+  else()
+    set_tests_properties(${name} PROPERTIES
+      FIXTURES_REQUIRED "parallel_train_data;parallel_train_ref_${model}")
+  endif()
+endfunction()
+
+ascent_parallel_train_test(shared data)
+foreach(model gqa bloom)
+  ascent_parallel_train_test(${model} reference)
+  foreach(layout tp2 tp2sp pp2 pp4vpp pp2mbs pp3uneven dp2 dp2zero1 dp2zero2 tp2pp2 tp2dp2sp
+          pp2dp2aiao tp2bf16)
+    ascent_parallel_train_test(${model} ${layout})
+  endforeach()
+  ascent_parallel_train_test(${model} resume-tp2pp2-dp4zero1)
+endforeach()
+ascent_parallel_train_test(gqa resume-dp4zero1-tp2pp2)
+ascent_parallel_train_test(gqa resume-single-tp2)

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Distributed training reproduces one process (issue: every layout computes the same thing).
+#
+#   parallel_train_test.sh MPIEXEC ASCENT WORKDIR MODEL CASE
+#
+# MODEL: gqa (tiny LLaMA with grouped-query attention) or bloom (ALiBi, biases, tied embeddings,
+# embedding LayerNorm); "shared" for the data case. CASE:
+#   data            preprocess tiny Shakespeare once into WORKDIR (fixture)
+#   reference       the single-process run (fixture): 10 iterations, losses in a metrics file
+#   LAYOUT          10 iterations under LAYOUT (see layout_flags below); every loss within 1e-5
+#                   relative of the reference (bf16 layouts: 1e-2 of the bf16 reference)
+#   resume-A-B      5 iterations under layout A with --save, then iterations 6-10 under layout B
+#                   with --load: those losses equal the uninterrupted reference's
+# Dropout is on (0.1) so the masks must agree too, except with --manual-mbs, whose micro-batches
+# differ from the reference's by construction (its losses still match: same samples, same weights).
+set -euo pipefail
+mpiexec=$1 ascent=$2 work=$3 model=$4 case=$5
+data="$work/data/shakes_text_document"
+tok=../shared/data/tokenizers/llama2/tokenizer.model
+
+common=(--data-path "$data" --tokenizer-name-or-path "$tok" --seq-length 32
+        --num-layers 8 --lr 1e-3 --lr-decay-iters 10 --lr-warmup-iters 2 --min-lr 1e-4
+        --split 100,0,0 --log-interval 100 --seed 7)
+case $model in
+  gqa) common+=(--model tiny-gqa) ;;
+  bloom) common+=(--model tiny-bloom) ;;
+  shared) ;;  # the data case
+  *) echo "unknown model $model"; exit 2 ;;
+esac
+batch=(--micro-batch-size 1 --global-batch-size 8)
+dropout=(--hidden-dropout 0.1 --attention-dropout 0.1)
+
+# layout_flags NAME -> ranks and flags of a layout.
+layout() {
+  case $1 in
+    single)       np=1; flags=() ;;
+    tp2)          np=2; flags=(--tensor-model-parallel-size 2) ;;
+    tp2sp)        np=2; flags=(--tensor-model-parallel-size 2 --sequence-parallel) ;;
+    pp2)          np=2; flags=(--pipeline-model-parallel-size 2) ;;
+    pp4vpp)       np=4; flags=(--pipeline-model-parallel-size 4
+                               --num-layers-per-virtual-pipeline-stage 1) ;;
+    pp2mbs)       np=2; flags=(--pipeline-model-parallel-size 2 --optimized-pipeline
+                               --manual-mbs 1,2,3,2 --micro-batch-size 2) ;;
+    pp3uneven)    np=3; flags=(--pipeline-model-parallel-size 3 --manual-layers 3,2,3) ;;
+    dp2)          np=2; flags=() ;;
+    dp2zero1)     np=2; flags=(--use-distributed-optimizer) ;;
+    dp2zero2)     np=2; flags=(--zero-stage 2) ;;
+    tp2pp2)       np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2) ;;
+    tp2dp2sp)     np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel) ;;
+    pp2dp2aiao)   np=4; flags=(--pipeline-model-parallel-size 2
+                               --num-layers-per-virtual-pipeline-stage 2 --foldx-mode aiao) ;;
+    dp4zero1)     np=4; flags=(--use-distributed-optimizer) ;;
+    tp2bf16)      np=2; flags=(--tensor-model-parallel-size 2 --bf16) ;;
+    *) echo "unknown layout $1"; exit 2 ;;
+  esac
+}
+
+# run NP OUT_METRICS ARGS...: one training job (mpirun unless NP is 0: no MPI at all).
+run() {
+  local np=$1 metrics=$2
+  shift 2
+  rm -f "$metrics"
+  local log="${metrics%.jsonl}.log"
+  if [ "$np" = 0 ]; then
+    "$ascent" train "${common[@]}" --metrics-file "$metrics" "$@" >"$log" 2>&1 || {
+      cat "$log"; echo "FAIL: single-process run"; exit 1; }
+  else
+    timeout -s KILL 400 "$mpiexec" --timeout 300 --bind-to none -np "$np" \
+      "$ascent" train "${common[@]}" --metrics-file "$metrics" --distributed-timeout-minutes 2 \
+      "$@" >"$log" 2>&1 || { cat "$log"; echo "FAIL: mpirun -np $np $*"; exit 1; }
+  fi
+}
+
+# compare GOT REF TOL [FIRST_ITER [LAST_ITER]]: iterations FIRST..LAST of REF against GOT.
+compare() {
+  python3 - "$@" <<'PY'
+import json, sys
+got_path, ref_path, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
+first = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+last = int(sys.argv[5]) if len(sys.argv) > 5 else 1 << 60
+load = lambda p: {r["iteration"]: r for r in map(json.loads, open(p))}
+got, ref = load(got_path), load(ref_path)
+want = [i for i in sorted(ref) if first <= i <= last]
+bad = []
+for i in want:
+    if i not in got:
+        bad.append(f"iteration {i} missing")
+        continue
+    for key in ("loss", "grad_norm"):
+        a, b = got[i][key], ref[i][key]
+        rel = abs(a - b) / max(abs(b), 1e-30)
+        if rel > tol:
+            bad.append(f"iteration {i} {key} {a:.9g} vs {b:.9g} (rel {rel:.2e})")
+    if got[i]["consumed_samples"] != ref[i]["consumed_samples"]:
+        bad.append(f"iteration {i} consumed {got[i]['consumed_samples']} vs {ref[i]['consumed_samples']}")
+worst = max((abs(got[i]["loss"] - ref[i]["loss"]) / abs(ref[i]["loss"]) for i in want if i in got), default=0)
+print(f"{len(want)} iterations compared, worst loss rel diff {worst:.2e} (tolerance {tol:g})")
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+PY
+}
+
+mkdir -p "$work/$model"
+case $case in
+  data)
+    mkdir -p "$work/data"
+    "$ascent" preprocess --input data/tinyshakespeare.txt --tokenizer-type SentencePiece \
+      --tokenizer-name-or-path "$tok" --output-prefix "$work/data/shakes" --append-eod \
+      --workers 2 >/dev/null
+    ;;
+  reference)
+    # No MPI at all, as a user's first run would be; and the bf16 reference.
+    run 0 "$work/$model/reference.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10
+    run 0 "$work/$model/reference_bf16.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10 --bf16
+    ;;
+  resume-*)
+    IFS=- read -r _ from to <<<"$case"
+    layout "$from"; np_a=$np; flags_a=("${flags[@]}")
+    layout "$to"; np_b=$np; flags_b=("${flags[@]}")
+    ckpt="$work/$model/ckpt-$from-$to"
+    rm -rf "$ckpt"
+    run "$np_a" "$work/$model/$case.a.jsonl" "${batch[@]}" "${dropout[@]}" "${flags_a[@]}" \
+      --train-iters 5 --save "$ckpt"
+    run "$np_b" "$work/$model/$case.jsonl" "${batch[@]}" "${dropout[@]}" "${flags_b[@]}" \
+      --train-iters 10 --load "$ckpt"
+    compare "$work/$model/$case.a.jsonl" "$work/$model/reference.jsonl" 1e-5 1 5
+    compare "$work/$model/$case.jsonl" "$work/$model/reference.jsonl" 1e-5 6
+    ;;
+  *)
+    layout "$case"
+    extra=("${dropout[@]}")
+    [ "$case" = pp2mbs ] && extra=()
+    ref="$work/$model/reference.jsonl" tol=1e-5
+    [ "$case" = pp2mbs ] && { run 0 "$work/$model/reference_nodropout.jsonl" "${batch[@]}" --train-iters 10
+                             ref="$work/$model/reference_nodropout.jsonl"; }
+    [ "$case" = tp2bf16 ] && ref="$work/$model/reference_bf16.jsonl" tol=1e-2
+    run "$np" "$work/$model/$case.jsonl" "${batch[@]}" "${extra[@]}" "${flags[@]}" --train-iters 10
+    compare "$work/$model/$case.jsonl" "$ref" "$tol"
+    ;;
+esac
