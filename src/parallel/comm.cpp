@@ -101,7 +101,8 @@ Comm::Comm(Comm&& o) noexcept
       name_(std::move(o.name_)),
       watchdog_(o.watchdog_),
       rank_(std::exchange(o.rank_, -1)),
-      size_(std::exchange(o.size_, 0)) {}
+      size_(std::exchange(o.size_, 0)),
+      payload_bytes_(o.payload_bytes_) {}
 
 Comm& Comm::operator=(Comm&& o) noexcept {
   if (this != &o) {
@@ -111,6 +112,7 @@ Comm& Comm::operator=(Comm&& o) noexcept {
     watchdog_ = o.watchdog_;
     rank_ = std::exchange(o.rank_, -1);
     size_ = std::exchange(o.size_, 0);
+    payload_bytes_ = o.payload_bytes_;
   }
   return *this;
 }
@@ -136,6 +138,7 @@ std::vector<int> Comm::world_ranks() const {
 template <typename T>
 void Comm::all_reduce(T* data, int64_t n, ReduceOp op) const {
   require_member("all_reduce");
+  count<T>(n);
   Watchdog::Scope scope(watchdog_, "all_reduce", &name_, -1, size_, n);
   for (int64_t off = 0; off < n; off += kAllReduceChunk) {
     const int c = static_cast<int>(std::min(kAllReduceChunk, n - off));
@@ -146,6 +149,7 @@ void Comm::all_reduce(T* data, int64_t n, ReduceOp op) const {
 template <typename T>
 Request Comm::iall_reduce(T* data, int64_t n) const {
   require_member("iall_reduce");
+  count<T>(n);
   Request r;
   r.op = "all_reduce";
   r.count = n;
@@ -158,6 +162,7 @@ template <typename T>
 void Comm::reduce_scatter(const T* send, T* recv, const std::vector<int64_t>& counts) const {
   require_member("reduce_scatter");
   const VectorLayout v = vector_layout(counts, size_, "reduce_scatter");
+  count<T>(v.total);
   Watchdog::Scope scope(watchdog_, "reduce_scatter", &name_, -1, size_, v.total);
   MPI_Reduce_scatter(send, recv, v.counts.data(), mpi_type<T>(), MPI_SUM, comm_);
 }
@@ -165,6 +170,7 @@ void Comm::reduce_scatter(const T* send, T* recv, const std::vector<int64_t>& co
 template <typename T>
 void Comm::reduce_scatter(const T* send, T* recv, int64_t count) const {
   require_member("reduce_scatter");
+  this->count<T>(count * size_);
   Watchdog::Scope scope(watchdog_, "reduce_scatter", &name_, -1, size_, count * size_);
   MPI_Reduce_scatter_block(send, recv, to_int(count, "reduce_scatter"), mpi_type<T>(), MPI_SUM,
                            comm_);
@@ -174,6 +180,7 @@ template <typename T>
 Request Comm::ireduce_scatter(const T* send, T* recv, const std::vector<int64_t>& counts) const {
   require_member("ireduce_scatter");
   VectorLayout v = vector_layout(counts, size_, "ireduce_scatter");
+  count<T>(v.total);
   Request r;
   r.op = "reduce_scatter";
   r.count = v.total;
@@ -185,6 +192,7 @@ Request Comm::ireduce_scatter(const T* send, T* recv, const std::vector<int64_t>
 template <typename T>
 void Comm::all_gather(const T* send, int64_t count, T* recv) const {
   require_member("all_gather");
+  this->count<T>(count);
   Watchdog::Scope scope(watchdog_, "all_gather", &name_, -1, size_, count * size_);
   const int c = to_int(count, "all_gather");
   to_int(count * size_, "all_gather");
@@ -195,6 +203,7 @@ template <typename T>
 void Comm::all_gather(const T* send, T* recv, const std::vector<int64_t>& counts) const {
   require_member("all_gather");
   const VectorLayout v = vector_layout(counts, size_, "all_gather");
+  count<T>(v.counts[rank_]);
   Watchdog::Scope scope(watchdog_, "all_gather", &name_, -1, size_, v.total);
   MPI_Allgatherv(send, v.counts[rank_], mpi_type<T>(), recv, v.counts.data(), v.displs.data(),
                  mpi_type<T>(), comm_);
@@ -204,6 +213,7 @@ template <typename T>
 void Comm::all_gather_in_place(T* buf, const std::vector<int64_t>& counts) const {
   require_member("all_gather");
   const VectorLayout v = vector_layout(counts, size_, "all_gather");
+  count<T>(v.counts[rank_]);
   Watchdog::Scope scope(watchdog_, "all_gather", &name_, -1, size_, v.total);
   MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v.counts.data(), v.displs.data(),
                  mpi_type<T>(), comm_);
@@ -212,6 +222,7 @@ void Comm::all_gather_in_place(T* buf, const std::vector<int64_t>& counts) const
 template <typename T>
 void Comm::broadcast(T* data, int64_t n, int root) const {
   require_member("broadcast");
+  count<T>(n);
   ASCENT_CHECK(root >= 0 && root < size_)
       << "[parallel] broadcast root " << root << " outside group " << name_ << " of " << size_;
   Watchdog::Scope scope(watchdog_, "broadcast", &name_, -1, size_, n);
@@ -234,6 +245,7 @@ void Comm::barrier() const {
 template <typename T>
 void Comm::send(const T* data, int64_t n, int peer, int tag) const {
   require_member("send");
+  count<T>(n);
   Watchdog::Scope scope(watchdog_, "send", &name_, peer, size_, n);
   MPI_Send(data, to_int(n, "send"), mpi_type<T>(), peer, tag, comm_);
 }
@@ -248,6 +260,7 @@ void Comm::recv(T* data, int64_t n, int peer, int tag) const {
 template <typename T>
 Request Comm::isend(const T* data, int64_t n, int peer, int tag) const {
   require_member("isend");
+  count<T>(n);
   Request r;
   r.op = "send";
   r.peer = peer;

@@ -326,6 +326,9 @@ IterationStats Trainer::train_step() {
   Timer timer;
   if (watchdog_) watchdog_->set_iteration(iteration_ + 1);
   IterationStats s;
+  const int64_t bytes0[3] = {topo_ ? topo_->tp().payload_bytes() : 0,
+                             topo_ ? topo_->dp().payload_bytes() : 0,
+                             topo_ ? topo_->pp().payload_bytes() : 0};
   weights_->zero_grad();
   const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
   step_batches_.resize(M);
@@ -381,6 +384,11 @@ IterationStats Trainer::train_step() {
   s.grad_norm = grad_norm();
   s.lr = args_.lr.at(iteration_);
   optimizer_step(s.lr, clip_coefficient(s.grad_norm, args_.clip_grad));
+  if (topo_) {
+    s.tp_bytes = topo_->tp().payload_bytes() - bytes0[0];
+    s.dp_bytes = topo_->dp().payload_bytes() - bytes0[1];
+    s.pp_bytes = topo_->pp().payload_bytes() - bytes0[2];
+  }
   s.seconds = timer.seconds();
   s.tokens_per_s = static_cast<double>(s.real_tokens) / s.seconds;
   return s;
@@ -390,17 +398,18 @@ void Trainer::log_iteration(const IterationStats& s) {
   const double gflops = s.flops / s.seconds / 1e9;
   const int64_t consumed = train_batches_->consumed();
   if (metrics_.is_open()) {
-    char line[640];
+    char line[768];
     std::snprintf(line, sizeof line,
                   "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%.9g,\"lr\":%.9g,"
                   "\"grad_norm\":%.9g,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
                   "\"mfu\":%.4f,\"tokens\":%lld,\"real_tokens\":%lld,\"loss_tokens\":%lld,"
-                  "\"padding\":%.6f}\n",
+                  "\"padding\":%.6f,\"tp_bytes\":%lld,\"dp_bytes\":%lld,\"pp_bytes\":%lld}\n",
                   static_cast<long long>(s.iteration), static_cast<long long>(consumed), s.loss,
                   static_cast<double>(s.lr), s.grad_norm, s.seconds * 1e3, s.tokens_per_s,
                   gflops / 1e3, gflops / peak_gflops_, static_cast<long long>(s.tokens),
                   static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),
-                  s.padding());
+                  s.padding(), static_cast<long long>(s.tp_bytes),
+                  static_cast<long long>(s.dp_bytes), static_cast<long long>(s.pp_bytes));
     metrics_ << line;
     metrics_.flush();
   }

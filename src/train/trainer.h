@@ -43,6 +43,9 @@ struct IterationStats {
   int64_t loss_tokens = 0;  // tokens with a target
   double flops = 0;         // model FLOPs of the step over the processed tokens
   double tokens_per_s = 0;  // real tokens per second
+  // Bytes this rank handed to the collectives and sends of its TP, DP and PP groups during the
+  // step (parallel::Comm::payload_bytes); 0 in a single process.
+  int64_t tp_bytes = 0, dp_bytes = 0, pp_bytes = 0;
   double padding() const {
     return tokens ? 1.0 - static_cast<double>(real_tokens) / static_cast<double>(tokens) : 0.0;
   }
