@@ -1,5 +1,8 @@
 #include "core/tensor.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -92,18 +95,63 @@ Buffer::Buffer(size_t nbytes, bool zero) : nbytes_(nbytes) {
   if (zero) std::memset(data_, 0, rounded);
 }
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer Buffer::lazy(size_t nbytes) {
+  Buffer b;
+  if (nbytes == 0) return b;
+  void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  ASCENT_CHECK(p != MAP_FAILED) << "out of address space reserving " << nbytes << " bytes";
+  b.data_ = p;
+  b.nbytes_ = nbytes;
+  b.mapped_ = true;
+  return b;
+}
+
+void Buffer::release() {
+  if (mapped_) {
+    munmap(data_, nbytes_);
+  } else {
+    std::free(data_);
+  }
+  data_ = nullptr;
+  nbytes_ = 0;
+  mapped_ = false;
+}
+
+Buffer::~Buffer() { release(); }
 
 Buffer::Buffer(Buffer&& o) noexcept
-    : data_(std::exchange(o.data_, nullptr)), nbytes_(std::exchange(o.nbytes_, 0)) {}
+    : data_(std::exchange(o.data_, nullptr)),
+      nbytes_(std::exchange(o.nbytes_, 0)),
+      mapped_(std::exchange(o.mapped_, false)) {}
 
 Buffer& Buffer::operator=(Buffer&& o) noexcept {
   if (this != &o) {
-    std::free(data_);
+    release();
     data_ = std::exchange(o.data_, nullptr);
     nbytes_ = std::exchange(o.nbytes_, 0);
+    mapped_ = std::exchange(o.mapped_, false);
   }
   return *this;
+}
+
+void Buffer::discard(size_t begin, size_t end) {
+  ASCENT_CHECK(begin <= end && end <= nbytes_)
+      << "discard [" << begin << ", " << end << ") of " << nbytes_ << " bytes";
+  char* base = static_cast<char*>(data_);
+  if (!mapped_) {
+    std::memset(base + begin, 0, end - begin);
+    return;
+  }
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (first >= last) {
+    std::memset(base + begin, 0, end - begin);
+    return;
+  }
+  std::memset(base + begin, 0, first - begin);
+  std::memset(base + last, 0, end - last);
+  madvise(base + first, last - first, MADV_DONTNEED);
 }
 
 Tensor Buffer::as(DType dtype) const {

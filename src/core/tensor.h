@@ -64,15 +64,24 @@ class Buffer {
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
 
+  // Zero-filled address space whose pages become memory only when first written (mmap); see
+  // discard(). For buffers a rank only ever touches a part of at a time (ZeRO-3 parameters).
+  static Buffer lazy(size_t nbytes);
+
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
   // The whole buffer as a 1-d tensor of dtype (nbytes must divide evenly).
   Tensor as(DType dtype) const;
   void zero();
+  // Bytes [begin, end) become zero; in a lazy buffer the whole pages among them go back to the
+  // operating system (and read as zero until written again).
+  void discard(size_t begin, size_t end);
 
  private:
+  void release();
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  bool mapped_ = false;  // lazy(): mmap'ed
 };
 
 // Tensor owning its storage: for tests, tools and small state.

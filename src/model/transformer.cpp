@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "kernels/kernels.h"
 #include "model/layers/linear.h"
@@ -38,9 +39,25 @@ Transformer::Transformer(ModelWeights& weights, const TransformerOptions& opts)
   vocab_valid_ = std::clamp<int64_t>(cfg_.vocab_size - vocab_start_, 0, vocab_rows_);
   ASCENT_CHECK(opts.slots >= 1) << "slots " << opts.slots;
   for (int i = 0; i < opts.slots; ++i) slots_.push_back(std::make_unique<Slot>());
+  residency_ = opts.residency;
 }
 
 Transformer::~Transformer() = default;
+
+Transformer::Use::Use(ParamResidency* r, ParamRegion g, bool b) : res(r), region(g), backward(b) {
+  if (res) res->acquire(region, backward);
+}
+
+// Release may communicate (and throw); skipped while an exception unwinds.
+Transformer::Use::~Use() noexcept(false) {
+  if (res && std::uncaught_exceptions() == 0) res->release(region, backward);
+}
+
+namespace {
+constexpr ParamRegion kEmbeddingRegion{ParamRegion::Kind::kEmbedding, -1};
+constexpr ParamRegion kHeadRegion{ParamRegion::Kind::kHead, -1};
+ParamRegion block_region(int64_t layer) { return {ParamRegion::Kind::kBlock, layer}; }
+}  // namespace
 
 size_t Transformer::activation_bytes_peak() const {
   size_t stash = 0;
@@ -121,6 +138,7 @@ Tensor Transformer::reduce_rows(const LayerContext& ctx, const Tensor& d, Arena&
 
 // Embedding (+ absolute positions) (+ embedding LayerNorm) into s.x[0] [rows, C].
 void Transformer::embed(Slot& s) {
+  const Use use(residency_, kEmbeddingRegion, false);
   const LayerContext& ctx = s.ctx;
   const int64_t N = ctx.N(), R = ctx.rows(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
@@ -170,6 +188,7 @@ void Transformer::forward_blocks(Slot& s) {
     const BlockParams& pm = p.blocks[blocks_[i]];
     const BlockParams& pc = c.blocks[blocks_[i]];
     const LayerContext lc = block_context(ctx, pm.layer);
+    const Use use(residency_, block_region(pm.layer), false);
 
     Tensor h1 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
     norm_.forward(s.x[i], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
@@ -201,6 +220,7 @@ Tensor Transformer::lm_head_weight_c(Slot& s) {
 }
 
 void Transformer::head_logits(Slot& s) {
+  const Use use(residency_, kHeadRegion, false);
   const LayerContext& ctx = s.ctx;
   const int64_t N = ctx.N(), R = ctx.rows(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
@@ -268,6 +288,7 @@ void Transformer::head_backward(Slot& s, const Tensor& dx) {
   Arena& a = scratch_;
   const Arena::Mark mark = a.mark();
   ASCENT_CHECK(s.trained) << "stage_backward without a training forward";
+  const Use use(residency_, kHeadRegion, true);
   Tensor dlogits_c = to_compute(ctx, s.logits, a);
   Tensor w = cfg_.lm_norm_weight ? to_compute(ctx, s.lm_eff, a) : w_.compute().lm_head;
 
@@ -297,6 +318,7 @@ void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
     const BlockStash& b = s.blocks[i];
     const int64_t k = blocks_[i];
     const LayerContext lc = block_context(ctx, p.blocks[k].layer);
+    const Use use(residency_, block_region(p.blocks[k].layer), true);
     const Arena::Mark mark = scratch_.mark();
     Tensor dh = scratch_.alloc(DType::F32, {N, C});
     // dx holds d loss / d x[i+1]; it flows unchanged through the residual to x_mid.
@@ -316,6 +338,7 @@ void Transformer::embedding_backward(Slot& s, const Tensor& dx) {
   const int64_t R = ctx.rows(), C = cfg_.hidden_size;
   const ModelParams& p = w_.params();
   const ModelParams& g = w_.grads();
+  const Use use(residency_, kEmbeddingRegion, true);
   const Arena::Mark mark = scratch_.mark();
   Tensor de = dx;
   if (cfg_.embedding_norm) {

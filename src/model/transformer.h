@@ -25,6 +25,7 @@
 #include "model/layers/attention.h"
 #include "model/layers/mlp.h"
 #include "model/layers/norm.h"
+#include "model/param_residency.h"
 #include "model/tensor_parallel.h"
 #include "model/weights.h"
 
@@ -56,6 +57,9 @@ struct TransformerOptions {
   TensorParallelism tp;  // no group: tp size 1 (the shard must have tp_size 1 then)
   int chunk = 0;         // which layer range of the shard this object runs (virtual stage)
   int slots = 1;         // micro-batches in flight at once (pipeline stashes)
+  // Called around every use of the embedding, each block and the head (ZeRO-3); nullptr: all
+  // parameters stay resident.
+  ParamResidency* residency = nullptr;
 };
 
 class Transformer {
@@ -148,6 +152,15 @@ class Transformer {
   int64_t vocab_start_ = 0, vocab_rows_ = 0, vocab_valid_ = 0;  // this rank's vocabulary slice
   Arena scratch_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  ParamResidency* residency_ = nullptr;
+  // Scoped acquire/release of a region (no-op without residency hooks).
+  struct Use {
+    Use(ParamResidency* r, ParamRegion region, bool backward);
+    ~Use() noexcept(false);
+    ParamResidency* res;
+    ParamRegion region;
+    bool backward;
+  };
 };
 
 // With sequence parallelism, each TP rank's gradients of replicated parameters (norms,

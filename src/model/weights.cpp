@@ -9,18 +9,24 @@
 namespace ascent {
 
 // cfg is validated before the layout divides by its head count.
-ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard)
+ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard,
+                           Residency residency)
     : cfg_((cfg.validate(), cfg)), layout_(cfg, shard), compute_dtype_(compute_dtype) {
   if (compute_dtype != DType::F32 && compute_dtype != DType::BF16)
     throw error("[model] compute dtype must be f32 or bf16, got ", dtype_name(compute_dtype));
-  master_ = Buffer(DType::F32, layout_.total());
-  grad_ = Buffer(DType::F32, layout_.total());
+  const bool lazy = residency == Residency::kOnDemand;
+  auto make = [&](DType t) {
+    const size_t bytes = static_cast<size_t>(layout_.total()) * dtype_size(t);
+    return lazy ? Buffer::lazy(bytes) : Buffer(bytes);
+  };
+  master_ = make(DType::F32);
+  grad_ = make(DType::F32);
   p_master_ = bind_params(cfg_, layout_, master_.data(), DType::F32);
   p_grad_ = bind_params(cfg_, layout_, grad_.data(), DType::F32);
   if (compute_dtype == DType::F32) {
     p_compute_ = p_master_;
   } else {
-    compute_ = Buffer(compute_dtype, layout_.total());
+    compute_ = make(compute_dtype);
     p_compute_ = bind_params(cfg_, layout_, compute_.data(), compute_dtype);
   }
 }
@@ -75,10 +81,23 @@ void ModelWeights::init_random(uint64_t seed) {
   refresh_compute();
 }
 
-void ModelWeights::refresh_compute() {
+void ModelWeights::refresh_compute() { refresh_compute(0, layout_.total()); }
+
+void ModelWeights::refresh_compute(int64_t begin, int64_t count) {
+  if (compute_dtype_ == DType::F32 || count == 0) return;
+  kernels::cast(master_.as(DType::F32).rows(begin, begin + count),
+                compute_.as(compute_dtype_).rows(begin, begin + count));
+}
+
+void ModelWeights::discard_params(int64_t begin, int64_t count) {
+  master_.discard(static_cast<size_t>(begin) * 4, static_cast<size_t>(begin + count) * 4);
   if (compute_dtype_ == DType::F32) return;
-  kernels::cast(master_.as(DType::F32).rows(0, layout_.total()),
-                compute_.as(compute_dtype_).rows(0, layout_.total()));
+  const size_t es = dtype_size(compute_dtype_);
+  compute_.discard(static_cast<size_t>(begin) * es, static_cast<size_t>(begin + count) * es);
+}
+
+void ModelWeights::discard_grads(int64_t begin, int64_t count) {
+  grad_.discard(static_cast<size_t>(begin) * 4, static_cast<size_t>(begin + count) * 4);
 }
 
 }  // namespace ascent

@@ -10,10 +10,16 @@
 
 namespace ascent {
 
+// kOnDemand (ZeRO-3): the flat buffers are lazily mapped address space; only what a rank writes
+// becomes memory, and discard() gives ranges back (parallel/dp: the rank keeps its shard and
+// gathers one layer at a time).
+enum class Residency { kResident, kOnDemand };
+
 class ModelWeights {
  public:
   // Throws ascent::Error "[model] ..." when cfg is invalid or cannot be split as `shard` says.
-  ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard = {});
+  ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard = {},
+               Residency residency = Residency::kResident);
   ModelWeights(const ModelWeights&) = delete;
   ModelWeights& operator=(const ModelWeights&) = delete;
 
@@ -39,7 +45,13 @@ class ModelWeights {
   // Refreshes the compute copy from the master weights (no-op in f32). Call after every
   // optimizer step and after loading.
   void refresh_compute();
+  // The same for flat elements [begin, begin + count) only.
+  void refresh_compute(int64_t begin, int64_t count);
   void zero_grad() { grad_.zero(); }
+  // Master weights (and compute copy) / gradients of flat elements [begin, begin + count) become
+  // zero; with Residency::kOnDemand their memory goes back to the system.
+  void discard_params(int64_t begin, int64_t count);
+  void discard_grads(int64_t begin, int64_t count);
 
  private:
   ModelConfig cfg_;

@@ -11,7 +11,7 @@ AdamW::AdamW(const ModelWeights& weights, const OptimConfig& cfg, OptimRange ran
       v_(DType::F32, range_.count),
       segments_(clipped_segments(weights.layout())) {}
 
-void AdamW::step(ModelWeights& weights, float lr, float grad_scale) {
+void AdamW::step(ModelWeights& weights, float lr, float grad_scale, const float* range_grad) {
   ++steps_;
   kernels::AdamWArgs a;
   a.lr = lr;
@@ -23,10 +23,15 @@ void AdamW::step(ModelWeights& weights, float lr, float grad_scale) {
   for (const DecaySegment& s : segments_) {
     a.weight_decay = s.decay ? cfg_.weight_decay : 0.f;
     const int64_t k = s.offset - range_.begin;  // into the state buffers
-    kernels::adamw_step(a, weights.master() + s.offset, weights.grad() + s.offset, m() + k, v() + k,
+    const float* g = range_grad ? range_grad + k : weights.grad() + s.offset;
+    kernels::adamw_step(a, weights.master() + s.offset, g, m() + k, v() + k,
                         static_cast<size_t>(s.numel));
   }
-  weights.refresh_compute();
+  if (range_grad) {
+    weights.refresh_compute(range_.begin, range_.count);
+  } else {
+    weights.refresh_compute();
+  }
 }
 
 std::vector<std::pair<std::string, float*>> AdamW::state() {

@@ -10,7 +10,8 @@ namespace ascent {
 class AdamW : public Optimizer {
  public:
   AdamW(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range = {});
-  void step(ModelWeights& weights, float lr, float grad_scale) override;
+  void step(ModelWeights& weights, float lr, float grad_scale,
+            const float* range_grad = nullptr) override;
   std::vector<std::pair<std::string, float*>> state() override;
 
  private:

@@ -35,8 +35,11 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   // One step with learning rate lr on weights.grad() * grad_scale over range(); updates those
-  // master weights and refreshes the compute copy.
-  virtual void step(ModelWeights& weights, float lr, float grad_scale) = 0;
+  // master weights and refreshes the compute copy. range_grad, when given, holds the gradients
+  // instead (element i: flat element range().begin + i; a ZeRO-3 gradient shard), and only the
+  // range's compute copy is refreshed.
+  virtual void step(ModelWeights& weights, float lr, float grad_scale,
+                    const float* range_grad = nullptr) = 0;
   // Named state buffers, each range().count floats ("exp_avg", "exp_avg_sq", "momentum"):
   // element i belongs to flat element range().begin + i.
   virtual std::vector<std::pair<std::string, float*>> state() = 0;

@@ -9,16 +9,21 @@ Sgd::Sgd(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range)
   if (cfg_.momentum > 0.f) momentum_ = Buffer(DType::F32, range_.count);
 }
 
-void Sgd::step(ModelWeights& weights, float lr, float grad_scale) {
+void Sgd::step(ModelWeights& weights, float lr, float grad_scale, const float* range_grad) {
   ++steps_;
   float* mom = static_cast<float*>(momentum_.data());
   for (const DecaySegment& s : segments_) {
     kernels::sgd_step(lr, cfg_.momentum, s.decay ? cfg_.weight_decay : 0.f, grad_scale,
-                      weights.master() + s.offset, weights.grad() + s.offset,
+                      weights.master() + s.offset,
+                      range_grad ? range_grad + (s.offset - range_.begin) : weights.grad() + s.offset,
                       mom ? mom + (s.offset - range_.begin) : nullptr,
                       static_cast<size_t>(s.numel));
   }
-  weights.refresh_compute();
+  if (range_grad) {
+    weights.refresh_compute(range_.begin, range_.count);
+  } else {
+    weights.refresh_compute();
+  }
 }
 
 std::vector<std::pair<std::string, float*>> Sgd::state() {

@@ -8,7 +8,8 @@ namespace ascent {
 class Sgd : public Optimizer {
  public:
   Sgd(const ModelWeights& weights, const OptimConfig& cfg, OptimRange range = {});
-  void step(ModelWeights& weights, float lr, float grad_scale) override;
+  void step(ModelWeights& weights, float lr, float grad_scale,
+            const float* range_grad = nullptr) override;
   std::vector<std::pair<std::string, float*>> state() override;
 
  private:

@@ -131,8 +131,9 @@ void TrainArgs::finalize() {
   if (sequence_parallel && tensor_model_parallel_size == 1)
     throw error("[train] --sequence-parallel needs --tensor-model-parallel-size > 1");
   if (zero_stage < 0 || zero_stage > 3) throw error("[train] --zero-stage must be 0, 1, 2 or 3");
-  if (zero_stage == 3)
-    throw error("[train] --zero-stage 3 is not available in `ascent train` yet (ZeRO-1 and 2 are)");
+  if (zero_stage == 3 && pipeline_model_parallel_size > 1)
+    throw error("[train] --zero-stage 3 needs --pipeline-model-parallel-size 1 (ZeRO-3 shards "
+                "every parameter over data-parallel ranks; use ZeRO-1/2 with pipelines)");
   if (!foldx_mode.empty() && foldx_mode != "aiao")
     throw error("[train] --foldx-mode '", foldx_mode, "': only aiao");
   if (!foldx_mode.empty() && num_layers_per_virtual_pipeline_stage == 0)

@@ -105,8 +105,14 @@ void Trainer::build_model(const ModelConfig& cfg) {
   if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
-  weights_ = std::make_unique<ModelWeights>(cfg, args_.bf16 ? DType::BF16 : DType::F32,
-                                            mp_.shard(cfg, tp_rank, pp_rank));
+  weights_ = std::make_unique<ModelWeights>(
+      cfg, args_.bf16 ? DType::BF16 : DType::F32, mp_.shard(cfg, tp_rank, pp_rank),
+      args_.zero() == 3 ? Residency::kOnDemand : Residency::kResident);
+  if (args_.zero() > 0)
+    sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
+  if (args_.zero() == 3)
+    zero3_ = std::make_unique<Zero3Residency>(*weights_, *sharding_,
+                                              args_.sequence_parallel ? tp_group_.get() : nullptr);
 
   micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
   const int chunks = mp_.virtual_stages(cfg);
@@ -125,16 +131,15 @@ void Trainer::build_model(const ModelConfig& cfg) {
     o.tp.sequence_parallel = args_.sequence_parallel;
     o.chunk = c;
     o.slots = slots_;
+    o.residency = zero3_.get();
     chunks_.push_back(std::make_unique<Transformer>(*weights_, o));
   }
 
   OptimRange range;
-  if (args_.zero() > 0) {
-    sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
-    range = {sharding_->mine().begin, sharding_->mine().count};
-  }
+  if (sharding_) range = {sharding_->mine().begin, sharding_->mine().count};
   optimizer_ = make_optimizer(args_.optim, *weights_, range);
-  if (dp_size() > 1) {
+  // ZeRO-3 reduces each region's gradients as its backward ends (Zero3Residency).
+  if (dp_size() > 1 && !zero3_) {
     using Mode = parallel::dp::GradReducer::Mode;
     const bool scatter = args_.zero() >= 2;
     reducer_ = std::make_unique<parallel::dp::GradReducer>(
@@ -209,6 +214,12 @@ void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
 }
 
 void Trainer::init_or_load() {
+  load_weights();
+  // ZeRO-3: every rank wrote the whole model; keep the shard.
+  if (zero3_) zero3_->drop_unowned();
+}
+
+void Trainer::load_weights() {
   if (args_.load.empty()) {
     weights_->init_random(args_.seed);
     return;
@@ -241,9 +252,12 @@ void Trainer::log_layout() const {
   const OptimRange r = optimizer_->range();
   int states = static_cast<int>(const_cast<Optimizer&>(*optimizer_).state().size());
   const bool separate_compute = weights_->compute_dtype() != DType::F32;
-  // Allocated: compute copy, master, gradients, optimizer state (this implementation keeps the
-  // master and gradient buffers whole under ZeRO-1/2; only the optimizer state is sharded).
-  const int64_t have[4] = {separate_compute ? 2 * N : 0, 4 * N, 4 * N, 4 * states * r.count};
+  // Resident: compute copy, master, gradients, optimizer state. ZeRO-1/2 keep the master and
+  // gradient buffers whole and shard the optimizer state; ZeRO-3 keeps shards of everything
+  // (plus, while a region runs, that region: "gather" below).
+  const int64_t S = r.count;
+  const int64_t have[4] = {zero3_ ? (separate_compute ? 2 * S : 0) : (separate_compute ? 2 * N : 0),
+                           zero3_ ? 4 * S : 4 * N, zero3_ ? 4 * S : 4 * N, 4 * states * S};
   parallel::MemoryInputs in;
   in.params = N;
   in.compute_dtype = weights_->compute_dtype();
@@ -251,9 +265,11 @@ void Trainer::log_layout() const {
   in.dp_size = dp_size();
   in.dp_rank = dp_rank();
   in.zero_stage = args_.zero();
+  in.gather_max = zero3_ ? zero3_->largest_region() : 0;
+  in.gather_slots = 1;
   const parallel::MemoryReport rep = parallel::memory_report(in);
   const int W = topo_->world_size();
-  std::vector<int64_t> mine = {N, have[0], have[1], have[2], have[3], rep.optimizer_bytes,
+  std::vector<int64_t> mine = {N, have[0], have[1], have[2], have[3], rep.total() - rep.scratch_bytes,
                                rep.shard};
   std::vector<int64_t> all(mine.size() * W);
   topo_->world().all_gather(mine.data(), static_cast<int64_t>(mine.size()), all.data());
@@ -269,9 +285,9 @@ void Trainer::log_layout() const {
     const parallel::Coord c = topo_->layout().coord(w);
     ASCENT_LOG_INFO(
         " rank {} (tp {} dp {} pp {}): {} parameters; compute {:.2f} + master {:.2f} + grads {:.2f} "
-        "+ optimizer {:.2f} MiB (analytic optimizer {:.2f} MiB, ZeRO shard {} elements)",
-        w, c.tp, c.dp, c.pp, v[0], v[1] * mib, v[2] * mib, v[3] * mib, v[4] * mib, v[5] * mib,
-        v[6]);
+        "+ optimizer {:.2f} = {:.2f} MiB (analytic {:.2f} MiB; ZeRO shard {} elements)",
+        w, c.tp, c.dp, c.pp, v[0], v[1] * mib, v[2] * mib, v[3] * mib, v[4] * mib,
+        (v[1] + v[2] + v[3] + v[4]) * mib, v[5] * mib, v[6]);
   }
 }
 
@@ -290,6 +306,7 @@ void Trainer::on_chunk_done(int chunk) {
 }
 
 void Trainer::finish_gradients() {
+  if (zero3_) return;  // reduced region by region during the backward
   const ModelConfig& cfg = config();
   // The tied embedding's two copies (first and last stage) get the sum of their gradients.
   if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings && topo_->embedding().member()) {
@@ -306,6 +323,9 @@ void Trainer::finish_gradients() {
 
 double Trainer::grad_norm() const {
   if (!distributed()) return global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
+  if (zero3_)
+    return sharding_->shard_grad_norm(zero3_->grad_shard(), &topo_->model_parallel(),
+                                      counted_ranges_);
   if (sharding_) return sharding_->grad_norm(weights_->grad(), &topo_->model_parallel(), counted_ranges_);
   double sq = 0;
   for (const Range& r : counted_ranges_) sq += parallel::zero::sum_squares(weights_->grad() + r.begin, r.count);
@@ -314,6 +334,11 @@ double Trainer::grad_norm() const {
 }
 
 void Trainer::optimizer_step(float lr, float clip) {
+  if (zero3_) {
+    // Only the shard is updated; the other ranks' shards are gathered when next used.
+    optimizer_->step(*weights_, lr, clip, zero3_->grad_shard());
+    return;
+  }
   optimizer_->step(*weights_, lr, clip);
   if (sharding_) {
     // Each rank updated its shard of the master weights; everyone gets every shard.
@@ -326,10 +351,14 @@ IterationStats Trainer::train_step() {
   Timer timer;
   if (watchdog_) watchdog_->set_iteration(iteration_ + 1);
   IterationStats s;
+  if (zero3_) {
+    zero3_->zero_grad_shard();
+  } else {
+    weights_->zero_grad();
+  }
   const int64_t bytes0[3] = {topo_ ? topo_->tp().payload_bytes() : 0,
                              topo_ ? topo_->dp().payload_bytes() : 0,
                              topo_ ? topo_->pp().payload_bytes() : 0};
-  weights_->zero_grad();
   const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
   step_batches_.resize(M);
   std::vector<uint64_t> seeds(M);
@@ -507,6 +536,7 @@ void Trainer::save() {
     sharding_->all_gather_params(w);
     state.emplace_back(name, w);
   }
+  if (zero3_) sharding_->all_gather_params(weights_->master());  // the whole shard file
   CheckpointLayout layout;
   layout.model_parallel = mp_;
   layout.data_parallel_size = dp_size();
@@ -516,6 +546,7 @@ void Trainer::save() {
     save_checkpoint_shard(p, config(), layout, topo_->tp_rank(), topo_->pp_rank(),
                           std::span<const ShardPart>(&part, 1));
   }
+  if (zero3_) zero3_->drop_unowned();
   world.barrier();
   if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
   world.barrier();

@@ -29,6 +29,7 @@
 #include "parallel/tp/comm_tensor_parallel.h"
 #include "parallel/watchdog.h"
 #include "train/train_args.h"
+#include "train/zero3.h"
 
 namespace ascent {
 
@@ -74,6 +75,7 @@ class Trainer {
   void build_model(const ModelConfig& config);
   void build_data();
   void init_or_load();
+  void load_weights();
   void log_layout() const;
   // Throws when the checkpoint's data cursor counts other rows than this run would.
   void check_resumable(const nlohmann::json& ckpt_args) const;
@@ -98,6 +100,7 @@ class Trainer {
   std::unique_ptr<parallel::zero::Sharding> sharding_;      // ZeRO >= 1
   std::unique_ptr<parallel::dp::GradReducer> reducer_;      // DP > 1
   std::unique_ptr<parallel::pp::PipelineRunner> runner_;    // PP > 1
+  std::unique_ptr<Zero3Residency> zero3_;                   // ZeRO-3
   ModelParallelConfig mp_;
   std::vector<int64_t> micro_batch_sizes_;  // this rank's micro-batches of one step
   int slots_ = 1;                           // micro-batches in flight per chunk

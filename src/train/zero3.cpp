@@ -1,0 +1,107 @@
+#include "train/zero3.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace ascent {
+
+using parallel::zero::Range;
+
+namespace {
+
+// Appends [b, e) to ranges, merged with the last range when they touch or only an alignment gap
+// separates them (gaps hold zeros, so gathering them is harmless).
+void add_range(std::vector<Range>& ranges, int64_t b, int64_t e, int64_t gap) {
+  if (!ranges.empty() && b - ranges.back().end() <= gap && b >= ranges.back().end()) {
+    ranges.back().count = e - ranges.back().begin;
+    return;
+  }
+  ranges.push_back({b, e - b});
+}
+
+}  // namespace
+
+Zero3Residency::Zero3Residency(ModelWeights& weights, const parallel::zero::Sharding& sharding,
+                               const TensorParallelGroup* sp_group)
+    : w_(weights),
+      sharding_(sharding),
+      sp_group_(sp_group),
+      grad_shard_(DType::F32, std::max<int64_t>(sharding.mine().count, 1)) {
+  const ModelConfig& cfg = w_.config();
+  constexpr int64_t kGap = 64;  // alignment padding between tensors is smaller than this
+  for (const ParamSpec& s : w_.layout().specs()) {
+    std::vector<Region*> into;
+    if (s.layer >= 0) {
+      into.push_back(&blocks_[s.layer]);
+    } else if (s.name.rfind("model.embed", 0) == 0) {
+      into.push_back(&embedding_);
+      if (cfg.tied_embeddings && s.name == "model.embed_tokens.weight") into.push_back(&head_);
+    } else {
+      into.push_back(&head_);  // model.norm.*, lm_head.weight
+    }
+    for (Region* r : into) {
+      add_range(r->ranges, s.offset, s.offset + s.numel, kGap);
+      if (s.split_dim < 0) r->replicated.push_back({s.offset, s.numel});
+    }
+  }
+  auto largest = [this](const Region& r) {
+    for (const Range& x : r.ranges) largest_ = std::max(largest_, x.count);
+  };
+  largest(embedding_);
+  largest(head_);
+  for (const auto& [layer, r] : blocks_) largest(r);
+  gathered_ = Buffer(DType::F32, std::max<int64_t>(largest_, 1));
+}
+
+const Zero3Residency::Region& Zero3Residency::region(ParamRegion r) const {
+  switch (r.kind) {
+    case ParamRegion::Kind::kEmbedding:
+      return embedding_;
+    case ParamRegion::Kind::kHead:
+      return head_;
+    case ParamRegion::Kind::kBlock:
+      break;
+  }
+  const auto it = blocks_.find(r.layer);
+  ASCENT_CHECK(it != blocks_.end()) << "ZeRO-3: no parameters of layer " << r.layer;
+  return it->second;
+}
+
+void Zero3Residency::acquire(ParamRegion r, bool) {
+  const float* shard = w_.master() + sharding_.mine().begin;
+  float* gathered = static_cast<float*>(gathered_.data());
+  for (const Range& x : region(r).ranges) {
+    sharding_.gather(x, shard, gathered);
+    std::memcpy(w_.master() + x.begin, gathered, static_cast<size_t>(x.count) * sizeof(float));
+    w_.refresh_compute(x.begin, x.count);
+  }
+}
+
+void Zero3Residency::drop_params(Range x) {
+  const Range mine = sharding_.mine();
+  const int64_t lo = std::min(x.end(), mine.begin), hi = std::max(x.begin, mine.end());
+  if (lo > x.begin) w_.discard_params(x.begin, lo - x.begin);
+  if (x.end() > hi) w_.discard_params(hi, x.end() - hi);
+}
+
+void Zero3Residency::release(ParamRegion r, bool backward) {
+  const Region& g = region(r);
+  if (backward) {
+    if (sp_group_)
+      for (const Range& x : g.replicated) sp_group_->all_reduce_sum(w_.grad() + x.begin, x.count);
+    for (const Range& x : g.ranges) {
+      sharding_.reduce_scatter_accumulate(x, w_.grad() + x.begin, grad_shard());
+      w_.discard_grads(x.begin, x.count);
+    }
+  }
+  for (const Range& x : g.ranges) drop_params(x);
+}
+
+void Zero3Residency::drop_unowned() {
+  drop_params({0, w_.size()});
+  w_.discard_grads(0, w_.size());
+}
+
+}  // namespace ascent
