@@ -14,19 +14,19 @@ ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype, const Sh
     : cfg_((cfg.validate(), cfg)), layout_(cfg, shard), compute_dtype_(compute_dtype) {
   if (compute_dtype != DType::F32 && compute_dtype != DType::BF16)
     throw error("[model] compute dtype must be f32 or bf16, got ", dtype_name(compute_dtype));
-  const bool lazy = residency == Residency::kOnDemand;
-  auto make = [&](DType t) {
+  auto make = [&](DType t, bool lazy) {
     const size_t bytes = static_cast<size_t>(layout_.total()) * dtype_size(t);
     return lazy ? Buffer::lazy(bytes) : Buffer(bytes);
   };
-  master_ = make(DType::F32);
-  grad_ = make(DType::F32);
+  const bool lazy_params = residency == Residency::kOnDemand;
+  master_ = make(DType::F32, lazy_params);
+  grad_ = make(DType::F32, residency != Residency::kResident);
   p_master_ = bind_params(cfg_, layout_, master_.data(), DType::F32);
   p_grad_ = bind_params(cfg_, layout_, grad_.data(), DType::F32);
   if (compute_dtype == DType::F32) {
     p_compute_ = p_master_;
   } else {
-    compute_ = make(compute_dtype);
+    compute_ = make(compute_dtype, lazy_params);
     p_compute_ = bind_params(cfg_, layout_, compute_.data(), compute_dtype);
   }
 }

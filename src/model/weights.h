@@ -10,10 +10,14 @@
 
 namespace ascent {
 
-// kOnDemand (ZeRO-3): the flat buffers are lazily mapped address space; only what a rank writes
-// becomes memory, and discard() gives ranges back (parallel/dp: the rank keeps its shard and
-// gathers one layer at a time).
-enum class Residency { kResident, kOnDemand };
+// On demand: a flat buffer is lazily mapped address space; only what a rank writes becomes
+// memory, and discard_*() gives ranges back (ZeRO-2 keeps a shard of the gradients, ZeRO-3 also
+// of the parameters, and materialise one layer at a time).
+enum class Residency {
+  kResident,         // everything resident
+  kGradsOnDemand,    // ZeRO-2
+  kOnDemand,         // ZeRO-3: parameters and gradients
+};
 
 class ModelWeights {
  public:

@@ -107,12 +107,21 @@ void Trainer::build_model(const ModelConfig& cfg) {
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
   weights_ = std::make_unique<ModelWeights>(
       cfg, args_.bf16 ? DType::BF16 : DType::F32, mp_.shard(cfg, tp_rank, pp_rank),
-      args_.zero() == 3 ? Residency::kOnDemand : Residency::kResident);
+      args_.zero() == 3   ? Residency::kOnDemand
+      : args_.zero() == 2 ? Residency::kGradsOnDemand
+                          : Residency::kResident);
   if (args_.zero() > 0)
     sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
-  if (args_.zero() == 3)
-    zero3_ = std::make_unique<Zero3Residency>(*weights_, *sharding_,
-                                              args_.sequence_parallel ? tp_group_.get() : nullptr);
+  if (args_.zero() >= 2) {
+    // The word embedding tied across pipeline stages is summed over the stages before it is
+    // reduced over data-parallel ranks (finish_gradients).
+    std::vector<std::string> deferred;
+    if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
+      deferred.push_back("model.embed_tokens.weight");
+    zero_ = std::make_unique<ZeroResidency>(args_.zero(), *weights_, *sharding_,
+                                            args_.sequence_parallel ? tp_group_.get() : nullptr,
+                                            deferred);
+  }
 
   micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
   const int chunks = mp_.virtual_stages(cfg);
@@ -131,22 +140,19 @@ void Trainer::build_model(const ModelConfig& cfg) {
     o.tp.sequence_parallel = args_.sequence_parallel;
     o.chunk = c;
     o.slots = slots_;
-    o.residency = zero3_.get();
+    o.residency = zero_.get();
     chunks_.push_back(std::make_unique<Transformer>(*weights_, o));
   }
 
   OptimRange range;
   if (sharding_) range = {sharding_->mine().begin, sharding_->mine().count};
   optimizer_ = make_optimizer(args_.optim, *weights_, range);
-  // ZeRO-3 reduces each region's gradients as its backward ends (Zero3Residency).
-  if (dp_size() > 1 && !zero3_) {
-    using Mode = parallel::dp::GradReducer::Mode;
-    const bool scatter = args_.zero() >= 2;
+  // Plain DP and ZeRO-1 all-reduce the gradient buffer in buckets; ZeRO-2/3 reduce-scatter each
+  // region's gradients as its backward ends (ZeroResidency).
+  if (dp_size() > 1 && !zero_) {
     reducer_ = std::make_unique<parallel::dp::GradReducer>(
         topo_->dp(), weights_->grad(), weights_->size(),
-        std::min<int64_t>(parallel::default_bucket_size(dp_size()), weights_->size()),
-        scatter ? Mode::ReduceScatter : Mode::AllReduce,
-        scatter ? sharding_->shards() : std::vector<Range>{});
+        std::min<int64_t>(parallel::default_bucket_size(dp_size()), weights_->size()));
   }
 
   // Ranges: per chunk (aiao), tied-embedding copies (reduced after the pipeline), gaps, and the
@@ -216,7 +222,7 @@ void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
 void Trainer::init_or_load() {
   load_weights();
   // ZeRO-3: every rank wrote the whole model; keep the shard.
-  if (zero3_) zero3_->drop_unowned();
+  if (zero_) zero_->drop_unowned();
 }
 
 void Trainer::load_weights() {
@@ -256,8 +262,9 @@ void Trainer::log_layout() const {
   // gradient buffers whole and shard the optimizer state; ZeRO-3 keeps shards of everything
   // (plus, while a region runs, that region: "gather" below).
   const int64_t S = r.count;
-  const int64_t have[4] = {zero3_ ? (separate_compute ? 2 * S : 0) : (separate_compute ? 2 * N : 0),
-                           zero3_ ? 4 * S : 4 * N, zero3_ ? 4 * S : 4 * N, 4 * states * S};
+  const bool z3 = zero_ && zero_->stage() == 3;
+  const int64_t have[4] = {separate_compute ? 2 * (z3 ? S : N) : 0, 4 * (z3 ? S : N),
+                           4 * (zero_ ? S : N), 4 * states * S};
   parallel::MemoryInputs in;
   in.params = N;
   in.compute_dtype = weights_->compute_dtype();
@@ -265,7 +272,7 @@ void Trainer::log_layout() const {
   in.dp_size = dp_size();
   in.dp_rank = dp_rank();
   in.zero_stage = args_.zero();
-  in.gather_max = zero3_ ? zero3_->largest_region() : 0;
+  in.gather_max = z3 ? zero_->largest_region() : 0;
   in.gather_slots = 1;
   const parallel::MemoryReport rep = parallel::memory_report(in);
   const int W = topo_->world_size();
@@ -306,12 +313,17 @@ void Trainer::on_chunk_done(int chunk) {
 }
 
 void Trainer::finish_gradients() {
-  if (zero3_) return;  // reduced region by region during the backward
   const ModelConfig& cfg = config();
   // The tied embedding's two copies (first and last stage) get the sum of their gradients.
   if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings && topo_->embedding().member()) {
     for (const Range& r : deferred_ranges_)
       topo_->embedding().all_reduce(weights_->grad() + r.begin, r.count);
+  }
+  if (zero_) {
+    // Everything else was reduced region by region during the backward.
+    if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
+      for (const Range& r : deferred_ranges_) zero_->reduce(r);
+    return;
   }
   if (!marked_ && args_.sequence_parallel && tp_group_) sum_replicated_grads(*weights_, *tp_group_);
   if (reducer_) {
@@ -323,8 +335,8 @@ void Trainer::finish_gradients() {
 
 double Trainer::grad_norm() const {
   if (!distributed()) return global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
-  if (zero3_)
-    return sharding_->shard_grad_norm(zero3_->grad_shard(), &topo_->model_parallel(),
+  if (zero_)
+    return sharding_->shard_grad_norm(zero_->grad_shard(), &topo_->model_parallel(),
                                       counted_ranges_);
   if (sharding_) return sharding_->grad_norm(weights_->grad(), &topo_->model_parallel(), counted_ranges_);
   double sq = 0;
@@ -334,13 +346,9 @@ double Trainer::grad_norm() const {
 }
 
 void Trainer::optimizer_step(float lr, float clip) {
-  if (zero3_) {
-    // Only the shard is updated; the other ranks' shards are gathered when next used.
-    optimizer_->step(*weights_, lr, clip, zero3_->grad_shard());
-    return;
-  }
-  optimizer_->step(*weights_, lr, clip);
-  if (sharding_) {
+  optimizer_->step(*weights_, lr, clip, zero_ ? zero_->grad_shard() : nullptr);
+  // ZeRO-3 gathers the other ranks' shards when it next uses them.
+  if (sharding_ && !(zero_ && zero_->stage() == 3)) {
     // Each rank updated its shard of the master weights; everyone gets every shard.
     sharding_->all_gather_params(weights_->master());
     weights_->refresh_compute();
@@ -351,8 +359,8 @@ IterationStats Trainer::train_step() {
   Timer timer;
   if (watchdog_) watchdog_->set_iteration(iteration_ + 1);
   IterationStats s;
-  if (zero3_) {
-    zero3_->zero_grad_shard();
+  if (zero_) {
+    zero_->zero_grad_shard();
   } else {
     weights_->zero_grad();
   }
@@ -536,7 +544,7 @@ void Trainer::save() {
     sharding_->all_gather_params(w);
     state.emplace_back(name, w);
   }
-  if (zero3_) sharding_->all_gather_params(weights_->master());  // the whole shard file
+  if (zero_ && zero_->stage() == 3) sharding_->all_gather_params(weights_->master());  // whole file
   CheckpointLayout layout;
   layout.model_parallel = mp_;
   layout.data_parallel_size = dp_size();
@@ -546,7 +554,7 @@ void Trainer::save() {
     save_checkpoint_shard(p, config(), layout, topo_->tp_rank(), topo_->pp_rank(),
                           std::span<const ShardPart>(&part, 1));
   }
-  if (zero3_) zero3_->drop_unowned();
+  if (zero_) zero_->drop_unowned();
   world.barrier();
   if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
   world.barrier();

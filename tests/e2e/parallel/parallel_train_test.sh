@@ -46,6 +46,7 @@ layout() {
     dp2zero1)     np=2; flags=(--use-distributed-optimizer) ;;
     dp2zero2)     np=2; flags=(--zero-stage 2) ;;
     dp2zero3)     np=2; flags=(--zero-stage 3) ;;
+    pp2dp2zero2)  np=4; flags=(--pipeline-model-parallel-size 2 --zero-stage 2) ;;
     tp2dp2zero3)  np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel --zero-stage 3) ;;
     tp2pp2)       np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2) ;;
     tp2dp2sp)     np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel) ;;

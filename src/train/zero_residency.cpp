@@ -1,4 +1,4 @@
-#include "train/zero3.h"
+#include "train/zero_residency.h"
 
 #include <algorithm>
 #include <cstring>
@@ -23,15 +23,22 @@ void add_range(std::vector<Range>& ranges, int64_t b, int64_t e, int64_t gap) {
 
 }  // namespace
 
-Zero3Residency::Zero3Residency(ModelWeights& weights, const parallel::zero::Sharding& sharding,
-                               const TensorParallelGroup* sp_group)
-    : w_(weights),
+ZeroResidency::ZeroResidency(int stage, ModelWeights& weights,
+                             const parallel::zero::Sharding& sharding,
+                             const TensorParallelGroup* sp_group,
+                             const std::vector<std::string>& deferred)
+    : stage_(stage),
+      w_(weights),
       sharding_(sharding),
       sp_group_(sp_group),
       grad_shard_(DType::F32, std::max<int64_t>(sharding.mine().count, 1)) {
   const ModelConfig& cfg = w_.config();
   constexpr int64_t kGap = 64;  // alignment padding between tensors is smaller than this
   for (const ParamSpec& s : w_.layout().specs()) {
+    if (std::find(deferred.begin(), deferred.end(), s.name) != deferred.end()) {
+      ASCENT_CHECK(stage_ == 2) << "ZeRO-3 cannot defer " << s.name;
+      continue;
+    }
     std::vector<Region*> into;
     if (s.layer >= 0) {
       into.push_back(&blocks_[s.layer]);
@@ -52,10 +59,10 @@ Zero3Residency::Zero3Residency(ModelWeights& weights, const parallel::zero::Shar
   largest(embedding_);
   largest(head_);
   for (const auto& [layer, r] : blocks_) largest(r);
-  gathered_ = Buffer(DType::F32, std::max<int64_t>(largest_, 1));
+  if (stage_ == 3) gathered_ = Buffer(DType::F32, std::max<int64_t>(largest_, 1));
 }
 
-const Zero3Residency::Region& Zero3Residency::region(ParamRegion r) const {
+const ZeroResidency::Region& ZeroResidency::region(ParamRegion r) const {
   switch (r.kind) {
     case ParamRegion::Kind::kEmbedding:
       return embedding_;
@@ -65,11 +72,12 @@ const Zero3Residency::Region& Zero3Residency::region(ParamRegion r) const {
       break;
   }
   const auto it = blocks_.find(r.layer);
-  ASCENT_CHECK(it != blocks_.end()) << "ZeRO-3: no parameters of layer " << r.layer;
+  ASCENT_CHECK(it != blocks_.end()) << "ZeRO: no parameters of layer " << r.layer;
   return it->second;
 }
 
-void Zero3Residency::acquire(ParamRegion r, bool) {
+void ZeroResidency::acquire(ParamRegion r, bool) {
+  if (stage_ < 3) return;  // parameters stay whole
   const float* shard = w_.master() + sharding_.mine().begin;
   float* gathered = static_cast<float*>(gathered_.data());
   for (const Range& x : region(r).ranges) {
@@ -79,14 +87,14 @@ void Zero3Residency::acquire(ParamRegion r, bool) {
   }
 }
 
-void Zero3Residency::drop_params(Range x) {
+void ZeroResidency::drop_params(Range x) {
   const Range mine = sharding_.mine();
   const int64_t lo = std::min(x.end(), mine.begin), hi = std::max(x.begin, mine.end());
   if (lo > x.begin) w_.discard_params(x.begin, lo - x.begin);
   if (x.end() > hi) w_.discard_params(hi, x.end() - hi);
 }
 
-void Zero3Residency::release(ParamRegion r, bool backward) {
+void ZeroResidency::release(ParamRegion r, bool backward) {
   const Region& g = region(r);
   if (backward) {
     if (sp_group_)
@@ -96,11 +104,17 @@ void Zero3Residency::release(ParamRegion r, bool backward) {
       w_.discard_grads(x.begin, x.count);
     }
   }
-  for (const Range& x : g.ranges) drop_params(x);
+  if (stage_ == 3)
+    for (const Range& x : g.ranges) drop_params(x);
 }
 
-void Zero3Residency::drop_unowned() {
-  drop_params({0, w_.size()});
+void ZeroResidency::reduce(Range r) {
+  sharding_.reduce_scatter_accumulate(r, w_.grad() + r.begin, grad_shard());
+  w_.discard_grads(r.begin, r.count);
+}
+
+void ZeroResidency::drop_unowned() {
+  if (stage_ == 3) drop_params({0, w_.size()});
   w_.discard_grads(0, w_.size());
 }
 
