@@ -35,3 +35,7 @@ endforeach()
 ascent_parallel_train_test(gqa resume-dp4zero1-tp2pp2)
 ascent_parallel_train_test(gqa resume-single-tp2)
 ascent_parallel_train_test(bloom resume-dp2zero3-tp2pp2)
+# A killed or stopped rank ends the whole job; ranks with different flags refuse to start.
+foreach(case kill stop flags)
+  ascent_parallel_train_test(gqa ${case})
+endforeach()

@@ -11,6 +11,11 @@
 #                   relative of the reference (bf16 layouts: 1e-2 of the bf16 reference)
 #   resume-A-B      5 iterations under layout A with --save, then iterations 6-10 under layout B
 #                   with --load: those losses equal the uninterrupted reference's
+#   kill, stop      a TP2 x DP2 job whose rank 1 is killed (SIGKILL) or stopped (SIGSTOP) after a
+#                   few iterations must end non-zero within seconds (stop: through the watchdog,
+#                   --distributed-timeout-minutes 0.05, naming the blocked operation); no process
+#                   of the job is left behind
+#   flags           ranks started with different --lr: a clear error naming the flag
 # Dropout is on (0.1) so the masks must agree too, except with --manual-mbs, whose micro-batches
 # differ from the reference's by construction (its losses still match: same samples, same weights).
 set -euo pipefail
@@ -104,8 +109,64 @@ if bad:
 PY
 }
 
+# fault CASE: see the header.
+fault() {
+  local out="$work/$model/$1.out" metrics="$work/$model/$1.jsonl"
+  local tag="ascent-train-fault-$$-$RANDOM"  # on the ranks' command lines (--save), to find them
+  rm -f "$metrics"
+  local start=$SECONDS
+  timeout -s KILL 120 "$mpiexec" --timeout 90 --bind-to none -np 4 "$ascent" train "${common[@]}" \
+    "${batch[@]}" --train-iters 100000 --tensor-model-parallel-size 2 --metrics-file "$metrics" \
+    --distributed-timeout-minutes 0.05 --save "$work/$model/$tag" --save-interval 0 \
+    >"$out" 2>&1 &
+  local job=$!
+  for _ in $(seq 600); do [ -s "$metrics" ] && [ "$(wc -l <"$metrics")" -ge 2 ] && break; sleep 0.1; done
+  [ -s "$metrics" ] || { kill -KILL $job; cat "$out"; echo "FAIL: the job never trained"; exit 1; }
+  # The ranks: processes whose command line carries the tag, in rank order of their pids.
+  local ranks
+  ranks=$( (grep -als -- "${tag%-*}[-]${tag##*-}" /proc/[0-9]*/cmdline || true) |
+          sed 's#/proc/\([0-9]*\)/cmdline#\1#' |
+          while read -r p; do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = ascent ] && echo "$p"; done |
+          sort -n || true)
+  local victim
+  victim=$(echo "$ranks" | sed -n 2p)
+  [ -n "$victim" ] || { kill -KILL $job; echo "FAIL: no rank found"; exit 1; }
+  local t0=$SECONDS
+  if [ "$1" = kill ]; then kill -KILL "$victim"; else kill -STOP "$victim"; fi
+  local rc=0
+  wait $job || rc=$?
+  local took=$((SECONDS - t0))
+  sleep 0.5
+  local left
+  left=$( (grep -als -- "${tag%-*}[-]${tag##*-}" /proc/[0-9]*/cmdline || true) | tr '\n' ' ')
+  if [ -n "$left" ]; then
+    for f in $left; do p=${f#/proc/}; kill -KILL "${p%/cmdline}" 2>/dev/null; done
+    echo "FAIL: processes left behind"; exit 1
+  fi
+  [ "$rc" -ne 0 ] || { cat "$out"; echo "FAIL: exit status 0"; exit 1; }
+  [ "$took" -le 20 ] || { cat "$out"; echo "FAIL: took $took s to end"; exit 1; }
+  if [ "$1" = stop ]; then
+    grep -Eq "blocked for [0-9.]+ s" "$out" || { cat "$out"; echo "FAIL: no watchdog message"; exit 1; }
+  fi
+  echo "ok ($1): exit status $rc, $took s after the signal (started $((t0 - start)) s into the run)"
+}
+
 mkdir -p "$work/$model"
 case $case in
+  kill|stop)
+    fault "$case"
+    ;;
+  flags)
+    # Rank 1 gets another --lr through Open MPI's per-rank application context (MPMD syntax).
+    out="$work/$model/flags.out"
+    if timeout -s KILL 120 "$mpiexec" --timeout 90 --bind-to none \
+        -np 1 "$ascent" train "${common[@]}" "${batch[@]}" --train-iters 2 : \
+        -np 1 "$ascent" train "${common[@]}" "${batch[@]}" --train-iters 2 --lr 0.5 >"$out" 2>&1; then
+      cat "$out"; echo "FAIL: differing flags were accepted"; exit 1
+    fi
+    grep -Eq -- "--lr 0[.]5 [(]rank 0: 0[.]001" "$out" || { cat "$out"; echo "FAIL: message"; exit 1; }
+    echo "ok (flags): $(grep -m1 'flags differ' "$out")"
+    ;;
   data)
     mkdir -p "$work/data"
     "$ascent" preprocess --input data/tinyshakespeare.txt --tokenizer-type SentencePiece \
