@@ -58,6 +58,8 @@ layout() {
     pp2dp2aiao)   np=4; flags=(--pipeline-model-parallel-size 2
                                --num-layers-per-virtual-pipeline-stage 2 --foldx-mode aiao) ;;
     dp4zero1)     np=4; flags=(--use-distributed-optimizer) ;;
+    tp2pp2dp2)    np=8; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
+                               --sequence-parallel --use-distributed-optimizer) ;;
     tp2bf16)      np=2; flags=(--tensor-model-parallel-size 2 --bf16) ;;
     *) echo "unknown layout $1"; exit 2 ;;
   esac
