@@ -3,8 +3,10 @@
 #
 # Every rank gets one OpenMP thread; root may run mpirun (containers) and ranks may outnumber
 # cores. --bind-to none: with tests running side by side, pinned ranks would pile onto core 0.
+# mpi_yield_when_idle: a rank waiting in a collective yields its core instead of spinning, which
+# matters when ranks outnumber cores (each blocking call would otherwise cost a time slice).
 set(ASCENT_MPI_TEST_ENV
-  "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+  "OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE;OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1;OMPI_MCA_mpi_yield_when_idle=1")
 
 # parallel/: topology, collectives, DP reducer, ZeRO, watchdog, flag agreement, memory report.
 file(GLOB_RECURSE parallel_test_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/parallel/*_test.cpp)

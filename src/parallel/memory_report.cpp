@@ -19,8 +19,8 @@ MemoryReport memory_report(const MemoryInputs& in) {
   r.shard = s;
   if (separate_compute)
     r.compute_bytes = static_cast<int64_t>(dtype_size(in.compute_dtype)) * (stage >= 3 ? s : n);
-  const bool master_sharded = stage >= 3 || (stage >= 1 && separate_compute);
-  r.master_bytes = 4 * (master_sharded ? s : n);
+  // The f32 master stays whole below stage 3: the layers read norm weights and biases from it.
+  r.master_bytes = 4 * (stage >= 3 ? s : n);
   r.grad_bytes = 4 * (stage >= 2 ? s : n);
   r.optimizer_bytes = int64_t{4} * in.optimizer_states * (stage >= 1 ? s : n);
   if (stage >= 3) r.scratch_bytes = int64_t{4} * in.gather_slots * in.gather_max;

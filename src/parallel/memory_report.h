@@ -8,9 +8,8 @@
 // (zero::partition(N, dp, 32)[dp_rank].count):
 //   compute copy   2 x N bytes when the compute dtype is bf16/f16 (f32: the master is used);
 //                  2 x S at stage 3
-//   master f32     4 x N; 4 x S from stage 1 on when a separate compute copy exists (the master
-//                  is then optimizer state, as in Megatron's distributed optimizer), and at
-//                  stage 3 in f32
+//   master f32     4 x N; 4 x S at stage 3 (below it the master stays whole: the layers read
+//                  norm weights and biases from it in f32, also in bf16 mixed precision)
 //   gradients f32  4 x N; 4 x S from stage 2 on
 //   optimizer      4 x states x N (AdamW: 2 states, SGD with momentum: 1); 4 x states x S from
 //                  stage 1 on

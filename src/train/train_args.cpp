@@ -80,8 +80,10 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_option("--manual-mbs", a.manual_mbs,
                "example-config-1, example-config-2 or n1,n2,...: the micro-batch sizes of a step");
   c.add_flag("--use-distributed-optimizer", a.use_distributed_optimizer,
-             "ZeRO-1: optimizer state and master weights sharded over data-parallel ranks");
-  c.add_option("--zero-stage", a.zero_stage, "0-3 (2: gradients sharded too; 3: parameters too)");
+             "ZeRO-1: optimizer state sharded over data-parallel ranks");
+  c.add_option("--zero-stage", a.zero_stage,
+               "0-3 (1 = --use-distributed-optimizer; 2: gradients sharded too; 3: master "
+               "weights too, each layer gathered when used; needs PP 1)");
   c.add_option("--foldx-mode", a.foldx_mode,
                "aiao: reduce each virtual stage's gradients as soon as its backward is done");
   c.add_option("--distributed-timeout-minutes", a.distributed_timeout_minutes,
