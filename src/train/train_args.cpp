@@ -88,6 +88,8 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
                "aiao: reduce each virtual stage's gradients as soon as its backward is done");
   c.add_option("--distributed-timeout-minutes", a.distributed_timeout_minutes,
                "a rank blocked this long in a collective aborts the job (fractions allowed)");
+  c.add_option("--ddp-bucket-size", a.ddp_bucket_size,
+               "gradient elements per data-parallel all-reduce bucket (0: max(40M, 1M x DP))");
   c.add_option("--make-vocab-size-divisible-by", a.make_vocab_size_divisible_by,
                "pad the vocabulary rows to a multiple of this times TP");
 
@@ -146,6 +148,7 @@ void TrainArgs::finalize() {
     throw error("[train] --manual-mbs needs pretraining data (fixed-length rows)");
   if (make_vocab_size_divisible_by < 1)
     throw error("[train] --make-vocab-size-divisible-by must be >= 1");
+  if (ddp_bucket_size < 0) throw error("[train] --ddp-bucket-size must be >= 0");
   if (distributed_timeout_minutes < 0)
     throw error("[train] --distributed-timeout-minutes must be >= 0");
   lr.style = parse_lr_decay_style(lr_decay_style);
@@ -188,6 +191,7 @@ nlohmann::json TrainArgs::to_json() const {
       {"zero-stage", zero_stage}, {"foldx-mode", foldx_mode},
       {"distributed-timeout-minutes", distributed_timeout_minutes},
       {"make-vocab-size-divisible-by", make_vocab_size_divisible_by},
+      {"ddp-bucket-size", ddp_bucket_size},
   };
 }
 

@@ -61,6 +61,7 @@ struct TrainArgs {
   int zero_stage = 0;                                 // 0-3; --use-distributed-optimizer = 1
   std::string foldx_mode;                             // "aiao" or empty
   double distributed_timeout_minutes = 10;
+  int64_t ddp_bucket_size = 0;  // elements per gradient all-reduce bucket; 0: max(40M, 1M x DP)
   int64_t make_vocab_size_divisible_by = 1;
 
   // Checkpoints, evaluation, logging.

@@ -134,26 +134,32 @@ void Trainer::build_model(const ModelConfig& cfg) {
     slots_ = static_cast<int>(std::max<int64_t>(1, parallel::pp::max_in_flight(schedule)));
     runner_ = std::make_unique<parallel::pp::PipelineRunner>(topo_->pp(), chunks);
   }
+  // Plain DP and ZeRO-1 all-reduce the gradient buffer in buckets; ZeRO-2/3 reduce-scatter each
+  // region's gradients as its backward ends (ZeroResidency).
+  if (dp_size() > 1 && !zero_) {
+    reducer_ = std::make_unique<parallel::dp::GradReducer>(
+        topo_->dp(), weights_->grad(), weights_->size(),
+        std::min<int64_t>(args_.ddp_bucket_size > 0 ? args_.ddp_bucket_size
+                                                    : parallel::default_bucket_size(dp_size()),
+                          weights_->size()));
+  }
+  // With one stage, the last micro-batch's backward marks each region ready as it ends.
+  if (reducer_ && pp == 1)
+    overlap_ = std::make_unique<DpOverlap>(*weights_, *reducer_,
+                                           args_.sequence_parallel ? tp_group_.get() : nullptr);
   for (int c = 0; c < chunks; ++c) {
     TransformerOptions o;
     o.tp.group = tp_group_.get();
     o.tp.sequence_parallel = args_.sequence_parallel;
     o.chunk = c;
     o.slots = slots_;
-    o.residency = zero_.get();
+    o.residency = zero_ ? static_cast<ParamResidency*>(zero_.get()) : overlap_.get();
     chunks_.push_back(std::make_unique<Transformer>(*weights_, o));
   }
 
   OptimRange range;
   if (sharding_) range = {sharding_->mine().begin, sharding_->mine().count};
   optimizer_ = make_optimizer(args_.optim, *weights_, range);
-  // Plain DP and ZeRO-1 all-reduce the gradient buffer in buckets; ZeRO-2/3 reduce-scatter each
-  // region's gradients as its backward ends (ZeroResidency).
-  if (dp_size() > 1 && !zero_) {
-    reducer_ = std::make_unique<parallel::dp::GradReducer>(
-        topo_->dp(), weights_->grad(), weights_->size(),
-        std::min<int64_t>(parallel::default_bucket_size(dp_size()), weights_->size()));
-  }
 
   // Ranges: per chunk (aiao), tied-embedding copies (reduced after the pipeline), gaps, and the
   // tensors counted in the gradient norm (replicated ones on TP rank 0 only; the tied head copy
@@ -388,9 +394,13 @@ IterationStats Trainer::train_step() {
   } else {
     for (int64_t m = 0; m < M; ++m) {
       stage.forward(0, m, nullptr);
+      if (overlap_ && m == M - 1) {
+        overlap_->arm(true);
+        marked_ = true;
+      }
       stage.backward(0, m, nullptr);
     }
-    if (aiao) stage.chunk_backward_done(0);
+    if (overlap_) overlap_->arm(false);
   }
   finish_gradients();
 

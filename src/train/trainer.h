@@ -29,6 +29,7 @@
 #include "parallel/tp/comm_tensor_parallel.h"
 #include "parallel/watchdog.h"
 #include "train/train_args.h"
+#include "train/dp_overlap.h"
 #include "train/zero_residency.h"
 
 namespace ascent {
@@ -101,6 +102,7 @@ class Trainer {
   std::unique_ptr<parallel::dp::GradReducer> reducer_;      // DP > 1
   std::unique_ptr<parallel::pp::PipelineRunner> runner_;    // PP > 1
   std::unique_ptr<ZeroResidency> zero_;                     // ZeRO-2 and 3
+  std::unique_ptr<DpOverlap> overlap_;                      // DP, ZeRO-0/1, one stage
   ModelParallelConfig mp_;
   std::vector<int64_t> micro_batch_sizes_;  // this rank's micro-batches of one step
   int slots_ = 1;                           // micro-batches in flight per chunk

@@ -20,6 +20,7 @@
 #include "model/tensor_parallel.h"
 #include "model/weights.h"
 #include "parallel/dp/zero.h"
+#include "train/param_regions.h"
 
 namespace ascent {
 
@@ -47,14 +48,9 @@ class ZeroResidency final : public ParamResidency {
   // the whole model was written: initialisation, loading, gathering for a checkpoint).
   void drop_unowned();
   // Elements of the largest region (what a rank materialises at once besides its shard).
-  int64_t largest_region() const { return largest_; }
+  int64_t largest_region() const { return regions_.largest(); }
 
  private:
-  struct Region {
-    std::vector<parallel::zero::Range> ranges;  // flat ranges, ascending
-    std::vector<parallel::zero::Range> replicated;  // tensors TP replicates (summed under SP)
-  };
-  const Region& region(ParamRegion r) const;
   // Drops the parameters of r outside this rank's shard.
   void drop_params(parallel::zero::Range r);
 
@@ -62,9 +58,7 @@ class ZeroResidency final : public ParamResidency {
   ModelWeights& w_;
   const parallel::zero::Sharding& sharding_;
   const TensorParallelGroup* sp_group_;
-  Region embedding_, head_;
-  std::map<int64_t, Region> blocks_;
-  int64_t largest_ = 0;
+  ParamRegions regions_;
   Buffer gathered_;    // one range of parameters from every rank
   Buffer grad_shard_;  // [mine.count]
 };

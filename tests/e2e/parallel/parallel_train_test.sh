@@ -47,14 +47,15 @@ layout() {
     pp2mbs)       np=2; flags=(--pipeline-model-parallel-size 2 --optimized-pipeline
                                --manual-mbs 1,2,3,2 --micro-batch-size 2) ;;
     pp3uneven)    np=3; flags=(--pipeline-model-parallel-size 3 --manual-layers 3,2,3) ;;
-    dp2)          np=2; flags=() ;;
+    dp2)          np=2; flags=(--ddp-bucket-size 100000) ;;  # several buckets overlap the backward
     dp2zero1)     np=2; flags=(--use-distributed-optimizer) ;;
     dp2zero2)     np=2; flags=(--zero-stage 2) ;;
     dp2zero3)     np=2; flags=(--zero-stage 3) ;;
     pp2dp2zero2)  np=4; flags=(--pipeline-model-parallel-size 2 --zero-stage 2) ;;
     tp2dp2zero3)  np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel --zero-stage 3) ;;
     tp2pp2)       np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2) ;;
-    tp2dp2sp)     np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel) ;;
+    tp2dp2sp)     np=4; flags=(--tensor-model-parallel-size 2 --sequence-parallel
+                               --ddp-bucket-size 50000) ;;
     pp2dp2aiao)   np=4; flags=(--pipeline-model-parallel-size 2
                                --num-layers-per-virtual-pipeline-stage 2 --foldx-mode aiao) ;;
     dp4zero1)     np=4; flags=(--use-distributed-optimizer) ;;
