@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -188,6 +189,77 @@ void sync_dir_of(const std::string& path) {
   ::close(fd);
 }
 
+// Entries per block when finalize() streams sizes, pointers and doc_idx into the .idx.
+constexpr size_t kBlock = size_t{1} << 16;
+
+// Creates a scratch file and unlinks it at once: it lives as long as the FILE*, so nothing is
+// left behind however the builder or the process ends. Next to the output (not in /tmp, which
+// may be memory-backed) so its bytes are on the output's disk.
+std::FILE* open_scratch(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w+b");
+  if (!f) throw error("[indexed_dataset] ", path, ": cannot create: ", errno_str());
+  std::remove(path.c_str());
+  return f;
+}
+
+// Reads exactly `count` items of T from `f` into `out`; throws naming `what`.
+template <typename T>
+void read_exact(std::FILE* f, T* out, size_t count, const std::string& what) {
+  if (std::fread(out, sizeof(T), count, f) != count)
+    throw error("[indexed_dataset] ", what, ": short read from a scratch file",
+                std::ferror(f) ? std::string(": ") + errno_str() : std::string());
+}
+
+void rewind_scratch(std::FILE* f, const std::string& what) {
+  if (std::fflush(f) != 0 || std::fseek(f, 0, SEEK_SET) != 0)
+    throw error("[indexed_dataset] ", what, ": cannot rewind a scratch file: ", errno_str());
+}
+
+// Writes the whole .idx to `out` (DESIGN.md section 6): header, then sizes[N] copied from
+// `sizes`, pointers[N] computed from a second pass over `sizes`, then doc_idx = 0 followed by
+// the D - 1 entries of `docs`. Memory: one block of each, whatever N and D.
+void stream_index(std::FILE* out, const std::string& path, TokenType type, std::FILE* sizes,
+                  uint64_t n, std::FILE* docs, uint64_t d) {
+  const auto code = static_cast<uint8_t>(type);
+  write_all(out, kMagic, 9, path);
+  write_all(out, &kVersion, 8, path);
+  write_all(out, &code, 1, path);
+  write_all(out, &n, 8, path);
+  write_all(out, &d, 8, path);
+
+  std::vector<int32_t> size_block(kBlock);
+  std::vector<int64_t> block(kBlock);
+  rewind_scratch(sizes, path);
+  for (uint64_t done = 0; done < n;) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(kBlock, n - done));
+    read_exact(sizes, size_block.data(), k, path);
+    write_all(out, size_block.data(), 4 * k, path);
+    done += k;
+  }
+  rewind_scratch(sizes, path);
+  const auto item = static_cast<int64_t>(token_type_size(type));
+  int64_t pointer = 0;
+  for (uint64_t done = 0; done < n;) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(kBlock, n - done));
+    read_exact(sizes, size_block.data(), k, path);
+    for (size_t j = 0; j < k; ++j) {
+      block[j] = pointer;
+      pointer += int64_t{size_block[j]} * item;
+    }
+    write_all(out, block.data(), 8 * k, path);
+    done += k;
+  }
+  const int64_t first_doc = 0;
+  write_all(out, &first_doc, 8, path);
+  rewind_scratch(docs, path);
+  for (uint64_t done = 1; done < d;) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(kBlock, d - done));
+    read_exact(docs, block.data(), k, path);
+    write_all(out, block.data(), 8 * k, path);
+    done += k;
+  }
+}
+
 }  // namespace
 
 size_t token_type_size(TokenType t) { return type_row(t).size; }
@@ -325,10 +397,20 @@ IndexedDatasetBuilder::IndexedDatasetBuilder(const std::string& prefix, TokenTyp
   std::FILE* f = std::fopen(bin_tmp_.c_str(), "wb");
   if (!f) throw error("[indexed_dataset] ", bin_tmp_, ": cannot create: ", errno_str());
   bin_file_ = f;
+  try {
+    sizes_file_ = open_scratch(prefix + ".sizes.tmp." + pid);
+    docs_file_ = open_scratch(prefix + ".doc_idx.tmp." + pid);
+  } catch (...) {
+    if (sizes_file_) std::fclose(static_cast<std::FILE*>(sizes_file_));
+    std::fclose(f);
+    std::remove(bin_tmp_.c_str());
+    throw;
+  }
 }
 
 IndexedDatasetBuilder::~IndexedDatasetBuilder() {
-  if (bin_file_) std::fclose(static_cast<std::FILE*>(bin_file_));
+  for (void* f : {bin_file_, sizes_file_, docs_file_})
+    if (f) std::fclose(static_cast<std::FILE*>(f));
   if (!finalized_) {
     std::remove(bin_tmp_.c_str());
     std::remove(idx_tmp_.c_str());
@@ -364,7 +446,7 @@ void IndexedDatasetBuilder::add_sequence(std::span<const int32_t> tokens) {
     const int32_t v = tokens[k];
     if (v < lo || v > hi)
       throw error("[indexed_dataset] ", prefix_, ".bin: token ", v, " at position ", k,
-                  " of sequence ", sizes_.size(), " does not fit ", type_name(type_));
+                  " of sequence ", num_sequences_, " does not fit ", type_name(type_));
     uint8_t* dst = buf.data() + k * item;
     switch (type_) {
       case TokenType::U8:
@@ -396,50 +478,43 @@ void IndexedDatasetBuilder::add_sequence(std::span<const int32_t> tokens) {
     }
   }
   write_all(static_cast<std::FILE*>(bin_file_), buf.data(), buf.size(), bin_tmp_);
-  sizes_.push_back(static_cast<int32_t>(tokens.size()));
-  bytes_ += static_cast<int64_t>(buf.size());
+  const auto size = static_cast<int32_t>(tokens.size());
+  if (std::fwrite(&size, 4, 1, static_cast<std::FILE*>(sizes_file_)) != 1)
+    throw error("[indexed_dataset] ", prefix_, ".idx: cannot write sizes: ", errno_str());
+  ++num_sequences_;
 }
 
 void IndexedDatasetBuilder::end_document() {
-  doc_idx_.push_back(static_cast<int64_t>(sizes_.size()));
+  if (finalized_ || !docs_file_)
+    throw error("[indexed_dataset] ", prefix_, ".idx: end_document after finalize");
+  if (std::fwrite(&num_sequences_, 8, 1, static_cast<std::FILE*>(docs_file_)) != 1)
+    throw error("[indexed_dataset] ", prefix_, ".idx: cannot write doc_idx: ", errno_str());
+  last_doc_end_ = num_sequences_;
+  ++num_documents_;
 }
 
 void IndexedDatasetBuilder::finalize() {
   if (finalized_ || !bin_file_)
     throw error("[indexed_dataset] ", prefix_, ".idx: finalize called twice");
-  if (doc_idx_.back() != static_cast<int64_t>(sizes_.size())) end_document();
+  if (last_doc_end_ != num_sequences_) end_document();
   sync_close(static_cast<std::FILE*>(bin_file_), bin_tmp_);
   bin_file_ = nullptr;
-
-  const uint64_t n = sizes_.size(), d = doc_idx_.size();
-  const auto item = static_cast<int64_t>(token_type_size(type_));
-  std::vector<int64_t> pointers(n);
-  int64_t p = 0;
-  for (size_t i = 0; i < n; ++i) {
-    pointers[i] = p;
-    p += int64_t{sizes_[i]} * item;
-  }
-  std::vector<uint8_t> idx(kHeaderBytes + 12 * n + 8 * d);
-  uint8_t* w = idx.data();
-  const auto code = static_cast<uint8_t>(type_);
-  std::memcpy(w, kMagic, 9);
-  std::memcpy(w + 9, &kVersion, 8);
-  std::memcpy(w + 17, &code, 1);
-  std::memcpy(w + 18, &n, 8);
-  std::memcpy(w + 26, &d, 8);
-  if (n) std::memcpy(w + kHeaderBytes, sizes_.data(), 4 * n);
-  if (n) std::memcpy(w + kHeaderBytes + 4 * n, pointers.data(), 8 * n);
-  std::memcpy(w + kHeaderBytes + 12 * n, doc_idx_.data(), 8 * d);
 
   std::FILE* f = std::fopen(idx_tmp_.c_str(), "wb");
   if (!f) throw error("[indexed_dataset] ", idx_tmp_, ": cannot create: ", errno_str());
   try {
-    write_all(f, idx.data(), idx.size(), idx_tmp_);
+    stream_index(f, idx_tmp_, type_, static_cast<std::FILE*>(sizes_file_),
+                 static_cast<uint64_t>(num_sequences_), static_cast<std::FILE*>(docs_file_),
+                 static_cast<uint64_t>(num_documents_) + 1);
   } catch (...) {
     std::fclose(f);
     throw;
   }
   sync_close(f, idx_tmp_);
+  for (void** scratch : {&sizes_file_, &docs_file_}) {
+    std::fclose(static_cast<std::FILE*>(*scratch));
+    *scratch = nullptr;
+  }
 
   // The .idx goes last, so an index in place never points past the end of its data; a
   // reader catching the moment between the two renames sees a size mismatch, not bad tokens.

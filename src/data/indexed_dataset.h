@@ -67,7 +67,10 @@ class IndexedDataset {
 };
 
 // Writes `{prefix}.bin` / `{prefix}.idx` through temporary files renamed into place by
-// finalize(), so an interrupted run never leaves a valid-looking partial dataset.
+// finalize(), so an interrupted run never leaves a valid-looking partial dataset. Memory stays
+// bounded whatever the dataset size: sizes and doc_idx go to two scratch files next to the
+// output while building (unlinked as soon as they are opened, so nothing of them outlives the
+// builder or the process), and finalize() streams the .idx from them in fixed-size blocks.
 class IndexedDatasetBuilder {
  public:
   // Requires an integer token type (float types throw: token data are integers).
@@ -88,10 +91,12 @@ class IndexedDatasetBuilder {
   std::string prefix_;
   TokenType type_;
   std::string bin_tmp_, idx_tmp_;
-  void* bin_file_ = nullptr;  // FILE*
-  std::vector<int32_t> sizes_;
-  std::vector<int64_t> doc_idx_{0};
-  int64_t bytes_ = 0;
+  void* bin_file_ = nullptr;    // FILE*
+  void* sizes_file_ = nullptr;  // FILE*, unlinked: i32 sizes[N] so far
+  void* docs_file_ = nullptr;   // FILE*, unlinked: i64 doc_idx[1..D) so far (doc_idx[0] = 0)
+  int64_t num_sequences_ = 0;
+  int64_t num_documents_ = 0;
+  int64_t last_doc_end_ = 0;  // doc_idx.back()
   bool finalized_ = false;
 };
 

@@ -4,7 +4,8 @@
 // One reader thread pulls bounded batches of records from the input (data::readers); `workers`
 // threads each take a whole batch and parse, handle and tokenize its records; the calling thread
 // writes finished batches strictly in input order. At most 2 * workers + 2 batches exist at a
-// time, so memory does not grow with the input (only the builders' index, 12 bytes a sequence).
+// time, and the dataset builders keep their index in scratch files, so memory does not grow with
+// the input.
 #include <atomic>
 
 #include "preprocess/options.h"

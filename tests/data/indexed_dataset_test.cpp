@@ -176,6 +176,69 @@ TEST(IndexedDatasetBuilder, ByteIdenticalToOracleAndReadByIt) {
   }
 }
 
+// The .idx expected for `docs`, computed here from the spec, all in memory (what the builder's
+// finalize() did before it streamed the index).
+std::string spec_index(TokenType type, const Documents& docs) {
+  std::vector<int32_t> sizes;
+  std::vector<int64_t> doc_idx = {0};
+  for (const auto& doc : docs) {
+    for (const auto& seq : doc) sizes.push_back(static_cast<int32_t>(seq.size()));
+    doc_idx.push_back(static_cast<int64_t>(sizes.size()));
+  }
+  std::string b("MMIDIDX\0\0", 9);
+  auto put = [&b](const auto& v) { b.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  put(uint64_t{1});
+  put(static_cast<uint8_t>(type));
+  put(static_cast<uint64_t>(sizes.size()));
+  put(static_cast<uint64_t>(doc_idx.size()));
+  for (int32_t s : sizes) put(s);
+  int64_t pointer = 0;
+  for (int32_t s : sizes) {
+    put(pointer);
+    pointer += int64_t{s} * static_cast<int64_t>(token_type_size(type));
+  }
+  for (int64_t d : doc_idx) put(d);
+  return b;
+}
+
+// Several blocks' worth of sizes, pointers and doc_idx entries (finalize streams them in blocks
+// of 65536), with empty documents, empty sequences and a document left pending for finalize().
+TEST(IndexedDatasetBuilder, ManySequencesGiveTheSpecIndex) {
+  TestDir dir;
+  Documents docs;
+  uint32_t state = 12345;
+  auto next = [&state](uint32_t m) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % m;
+  };
+  int64_t sequences = 0;
+  while (sequences < 200000) {
+    auto& doc = docs.emplace_back(next(5));  // 0..4 sequences, empty documents included
+    for (auto& seq : doc) {
+      seq.resize(next(4));  // 0..3 tokens, empty sequences included
+      for (auto& t : seq) t = static_cast<int32_t>(next(65536));
+    }
+    sequences += static_cast<int64_t>(doc.size());
+  }
+  docs.push_back({{1, 2}, {3}});  // left pending
+  const std::string prefix = dir / "many";
+  {
+    IndexedDatasetBuilder b(prefix, TokenType::U16);
+    for (size_t d = 0; d < docs.size(); ++d) {
+      for (const auto& seq : docs[d]) b.add_sequence(seq);
+      if (d + 1 < docs.size()) b.end_document();
+    }
+    b.finalize();
+  }
+  EXPECT_EQ(read_bytes(prefix + ".idx"), spec_index(TokenType::U16, docs));
+  oracle_write(dir / "theirs", "u16", docs);
+  EXPECT_EQ(read_bytes(prefix + ".idx"), read_bytes(dir / "theirs.idx"));
+  EXPECT_EQ(read_bytes(prefix + ".bin"), read_bytes(dir / "theirs.bin"));
+  IndexedDataset ds(prefix);
+  EXPECT_EQ(ds.num_documents(), static_cast<int64_t>(docs.size()));
+  EXPECT_EQ(read_all(ds), docs);
+}
+
 TEST(IndexedDatasetBuilder, LeavesOnlyTheFinalFiles) {
   TestDir dir;
   build(dir / "x", TokenType::U16, {{{1, 2}}, {{3}}});
@@ -192,7 +255,10 @@ TEST(IndexedDatasetBuilder, WithoutFinalizeRemovesTemporaries) {
     const std::vector<int32_t> seq = {1, 2, 3};
     b.add_sequence(seq);
     b.end_document();
-    EXPECT_TRUE(fs::exists(dir / ("x.bin.tmp." + std::to_string(getpid()))));
+    // The sizes and doc_idx scratch files are unlinked as soon as they are open.
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir.str())) names.push_back(e.path().filename());
+    EXPECT_EQ(names, (std::vector<std::string>{"x.bin.tmp." + std::to_string(getpid())}));
   }
   EXPECT_TRUE(fs::is_empty(dir.str()));
 }
@@ -209,6 +275,7 @@ TEST(IndexedDatasetBuilder, FinalizeClosesAPendingDocument) {
   EXPECT_EQ(ds.doc_idx(), (std::vector<int64_t>{0, 1, 2}));
   expect_error([&] { b.finalize(); }, {"x.idx", "finalize"});
   expect_error([&] { b.add_sequence(s1); }, {"x.bin", "after finalize"});
+  expect_error([&] { b.end_document(); }, {"x.idx", "after finalize"});
 }
 
 TEST(IndexedDatasetBuilder, RejectsTokensOutsideTheType) {

@@ -1,8 +1,10 @@
-// `ascent train --is-instruction-dataset` end to end on GSM8K (the acceptance test): one
-// epoch of 128 problems with one sample per row padded to --seq-length, with
-// --variable-seq-lengths, and with --pack. In every layout the loss falls and is computed on
-// exactly the answer tokens (the prompt is masked) and on the same input tokens; --pack
-// processes the fewest tokens, --variable-seq-lengths fewer than plain padding.
+// Instruction fine-tuning end to end on GSM8K (the acceptance test): `ascent preprocess`
+// turns 128 problems into the instruction triple (GeneralInstructionHandler, question and answer
+// through --map-keys, LLaMA-2 SentencePiece), then `ascent train --is-instruction-dataset` runs one
+// epoch of them with one sample per row padded to --seq-length, with --variable-seq-lengths, and
+// with --pack. In every layout the loss falls and is computed on exactly the answer tokens (the
+// prompt is masked) and on the same input tokens; --pack processes the fewest tokens,
+// --variable-seq-lengths fewer than plain padding.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,12 +12,15 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "../train/instruction_test_util.h"
 #include "../train/train_test_util.h"
 #include "data/instruction_batches.h"
+#include "data/instruction_dataset.h"
+#include "tokenizer/tokenizer.h"
 
 namespace ascent {
 namespace {
@@ -36,15 +41,79 @@ struct TrainRun {
   }
 };
 
+// Output of a shell command, stderr included; *rc = its exit status.
+std::string run_command(const std::string& cmd, int* rc) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  *rc = pclose(p);
+  return out;
+}
+
+struct Gsm8k {
+  std::string prefix;                  // --data-path of the triple
+  std::vector<int64_t> lengths;        // tokens per sample
+  std::vector<int64_t> answer_tokens;  // tokens per sample whose label is not -100
+};
+
+// The first n GSM8K training problems through `ascent preprocess` into {dir}/gsm8k_packed_*.
+// Checks each sample: labels are -100 on a prefix (the prompt) and equal to the ids after it,
+// and the unmasked tokens are the answer, a newline and EOS.
+void preprocess_gsm8k(const std::string& dir, int64_t n, Gsm8k* g) {
+  std::ifstream in(testing::shared_data_file("gsm8k/train.jsonl"));
+  ASSERT_TRUE(in.good()) << "no GSM8K in shared/data";
+  const std::string input = dir + "/gsm8k_train.jsonl";
+  std::ofstream out(input);
+  std::vector<std::string> answers;
+  std::string line;
+  while (static_cast<int64_t>(answers.size()) < n && std::getline(in, line)) {
+    answers.push_back(nlohmann::json::parse(line).at("answer").get<std::string>());
+    out << line << "\n";
+  }
+  out.close();
+  ASSERT_EQ(static_cast<int64_t>(answers.size()), n);
+
+  g->prefix = dir + "/gsm8k";
+  int rc = 0;
+  const std::string log = run_command(
+      std::string(ASCENT_BINARY_DIR) + "/ascent preprocess --input " + input +
+          " --handler-name GeneralInstructionHandler"
+          " --map-keys '{\"instruction\":\"question\",\"output\":\"answer\"}'"
+          " --tokenizer-type SentencePiece --tokenizer-name-or-path " +
+          testing::llama2_tokenizer() + " --append-eod --workers 2 --output-prefix " + g->prefix,
+      &rc);
+  ASSERT_EQ(rc, 0) << log;
+
+  const auto tok = tokenizer::load_tokenizer("SentencePiece", testing::llama2_tokenizer());
+  const data::InstructionDataset ds(g->prefix);
+  ASSERT_EQ(ds.num_samples(), n) << log;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t len = ds.length(i);
+    std::vector<int32_t> ids(static_cast<size_t>(len)), labels(ids.size());
+    ds.read(i, len, ids.data(), labels.data());
+    const auto first =
+        std::find_if(labels.begin(), labels.end(), [](int32_t l) { return l != -100; });
+    const auto k = static_cast<size_t>(first - labels.begin());
+    ASSERT_GT(k, 0u) << "sample " << i << ": no prompt is masked";
+    ASSERT_LT(k + 1, ids.size()) << "sample " << i << ": no answer is trained";
+    EXPECT_TRUE(std::equal(labels.begin() + k, labels.end(), ids.begin() + k))
+        << "sample " << i << ": a label after the prompt differs from its token";
+    EXPECT_EQ(ids.back(), tok->eos_id()) << "sample " << i;
+    EXPECT_EQ(tok->decode(std::span<const int32_t>(ids).subspan(k, ids.size() - k - 1)),
+              answers[static_cast<size_t>(i)] + "\n")
+        << "sample " << i << ": the trained tokens are not the answer";
+    g->lengths.push_back(len);
+    g->answer_tokens.push_back(len - static_cast<int64_t>(k));
+  }
+}
+
 TrainRun train(const std::string& dir, const std::string& name, const std::string& args) {
   const std::string metrics = dir + "/" + name + ".jsonl";
-  const std::string cmd = std::string(ASCENT_BINARY_DIR) + "/ascent train " + args +
-                          " --metrics-file " + metrics + " 2>&1";
   TrainRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  r.rc = pclose(p);
+  r.out = run_command(
+      std::string(ASCENT_BINARY_DIR) + "/ascent train " + args + " --metrics-file " + metrics,
+      &r.rc);
   std::ifstream in(metrics);
   std::string line;
   while (std::getline(in, line)) r.metrics.push_back(nlohmann::json::parse(line));
@@ -54,7 +123,8 @@ TrainRun train(const std::string& dir, const std::string& name, const std::strin
 TEST(InstructionCli, Gsm8kPlainVariableAndPacked) {
   const std::string dir = testing::scratch_dir("e2e_gsm8k");
   const int64_t S = 128, T = 512;
-  const testing::Gsm8kTriple g = testing::gsm8k_triple(dir, S);
+  Gsm8k g;
+  ASSERT_NO_FATAL_FAILURE(preprocess_gsm8k(dir, S, &g));
   int64_t answer_tokens = 0, input_tokens = 0;
   for (size_t i = 0; i < g.lengths.size(); ++i) {  // one sample is cut to T + 1 tokens
     answer_tokens += g.answer_tokens[i] - std::max<int64_t>(0, g.lengths[i] - (T + 1));
