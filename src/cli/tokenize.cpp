@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/token_ids.h"
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
 
@@ -25,39 +26,16 @@ struct TokenizeArgs {
   bool no_special_tokens = false;
 };
 
-// "1 2 3", "1,2,3" or "[1, 2, 3]".
-std::vector<int32_t> parse_ids(std::string s) {
-  for (char& c : s)
-    if (c == ',' || c == '[' || c == ']') c = ' ';
-  std::istringstream in(s);
-  std::vector<int32_t> ids;
-  std::string word;
-  while (in >> word) {
-    size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(word, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != word.size() || v < INT32_MIN || v > INT32_MAX)
-      throw error("[tokenizer] --decode: '", word, "' is not a token id");
-    ids.push_back(static_cast<int32_t>(v));
-  }
-  return ids;
-}
 
 void run(const TokenizeArgs& a) {
   const auto tok = tokenizer::load_tokenizer(a.type, a.path);
   if (!a.decode.empty()) {
-    std::printf("%s\n", tok->decode(parse_ids(a.decode)).c_str());
+    std::printf("%s\n", tok->decode(parse_token_ids(a.decode, "--decode")).c_str());
     return;
   }
   const std::vector<int32_t> ids =
       a.no_special_tokens ? tok->encode(a.text) : tok->encode_with_special_tokens(a.text);
-  std::string line;
-  for (const int32_t id : ids) line += (line.empty() ? "" : " ") + std::to_string(id);
-  std::printf("%s\n", line.c_str());
+  std::printf("%s\n", format_token_ids(ids).c_str());
 }
 
 }  // namespace

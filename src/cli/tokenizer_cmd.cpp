@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/token_ids.h"
 #include "core/error.h"
 #include "core/timer.h"
 #include "tokenizer/tokenizer.h"
@@ -33,36 +34,13 @@ void run_train(const tokenizer::TrainOptions& opts) {
 
 void run_encode(const TokenizerArgs& a) {
   const auto tok = tokenizer::load_tokenizer(a.type, a.path);
-  std::string line;
-  for (int32_t id : tok->encode(a.text)) line += (line.empty() ? "" : " ") + std::to_string(id);
-  std::printf("%s\n", line.c_str());
+  std::printf("%s\n", format_token_ids(tok->encode(a.text)).c_str());
 }
 
-// "1 2 3", "1,2,3" or "[1, 2, 3]".
-std::vector<int32_t> parse_ids(std::string s) {
-  for (char& c : s)
-    if (c == ',' || c == '[' || c == ']') c = ' ';
-  std::istringstream in(s);
-  std::vector<int32_t> ids;
-  std::string word;
-  while (in >> word) {
-    size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(word, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != word.size() || v < INT32_MIN || v > INT32_MAX)
-      throw error("[tokenizer] --ids: '", word, "' is not a token id");
-    ids.push_back(static_cast<int32_t>(v));
-  }
-  return ids;
-}
 
 void run_decode(const TokenizerArgs& a) {
   const auto tok = tokenizer::load_tokenizer(a.type, a.path);
-  std::printf("%s\n", tok->decode(parse_ids(a.ids)).c_str());
+  std::printf("%s\n", tok->decode(parse_token_ids(a.ids, "--ids")).c_str());
 }
 
 void add_tokenizer_options(CLI::App* cmd, TokenizerArgs& a) {

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tokenizer/hf/unicode.h"
+
 namespace ascent::preprocess::text {
 namespace {
 
@@ -20,21 +22,11 @@ size_t decode(std::string_view s, size_t i, uint32_t& cp) {
   return n;
 }
 
+// Python's str.isspace: Rust's char::is_whitespace (the HF tokenizer's) plus the ASCII
+// separators 0x1C-0x1F.
 bool is_space(uint32_t cp) {
-  if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
-  switch (cp) {
-    case 0x85:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
-  }
+  if (cp >= 0x1C && cp <= 0x1F) return true;
+  return tokenizer::hf::is_whitespace(cp);
 }
 
 // Start of the code point that ends at s[end - 1].
@@ -46,48 +38,7 @@ size_t start_of_last(std::string_view s, size_t end) {
 
 }  // namespace
 
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    // Fast path: 8 ASCII bytes at a time.
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char b = p[i];
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-      len = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      len = 3;
-      if (b == 0xE0) lo = 0xA0;  // overlong
-      if (b == 0xED) hi = 0x9F;  // surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      len = 4;
-      if (b == 0xF0) lo = 0x90;  // overlong
-      if (b == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (size_t k = 2; k < len; ++k)
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-    i += len;
-  }
-  return true;
-}
+bool valid_utf8(std::string_view s) { return tokenizer::hf::is_valid_utf8(s); }
 
 std::string_view strip(std::string_view s) {
   size_t begin = 0, end = s.size();

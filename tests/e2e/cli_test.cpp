@@ -84,3 +84,30 @@ TEST(Cli, BadInputNamesTheProblem) {
 
 }  // namespace
 }  // namespace ascent
+
+namespace ascent {
+namespace {
+
+// `ascent tokenize` and `ascent tokenizer encode/decode` print ids the library gives and decode
+// them back; a bad id names the flag.
+TEST(Cli, TokenizeEncodesAndDecodes) {
+  const std::string model = std::string(ASCENT_SOURCE_DIR) +
+                            "/../shared/data/tokenizers/llama2/tokenizer.model";
+  if (!fs::exists(model)) GTEST_SKIP() << "no " << model;
+  const std::string tok = "--tokenizer-type SentencePiece --tokenizer-name-or-path " + model;
+  CliRun e = run_ascent("tokenize " + tok + " --text 'Hello world'");
+  ASSERT_EQ(e.rc, 0) << e.out;
+  EXPECT_EQ(e.out, "15043 3186\n");  // the LLaMA-2 ids of "▁Hello" and "▁world"
+  CliRun d = run_ascent("tokenize " + tok + " --decode '[15043, 3186]'");
+  ASSERT_EQ(d.rc, 0) << d.out;
+  EXPECT_EQ(d.out, "Hello world\n");
+  CliRun t = run_ascent("tokenizer encode --tokenizer-name-or-path " + model + " --text 'Hello world'");
+  ASSERT_EQ(t.rc, 0) << t.out;
+  EXPECT_EQ(t.out, "15043 3186\n");
+  CliRun bad = run_ascent("tokenizer decode --tokenizer-name-or-path " + model + " --ids 15043,x");
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.out.find("--ids: 'x' is not a token id"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace ascent
