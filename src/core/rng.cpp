@@ -51,4 +51,22 @@ void Rng::fill_uniform(float* out, uint64_t n, uint64_t offset) const {
   for (uint64_t i = 0; i < n; ++i) out[i] = uniform(offset + i);
 }
 
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+uint64_t philox_uniform_below(uint64_t key, uint64_t n, uint64_t bound) {
+  const uint64_t threshold = (0 - bound) % bound;
+  for (uint64_t attempt = 0;; ++attempt) {
+    uint32_t w[4];
+    Philox::block(key, attempt, n, w);
+    const uint64_t x = (static_cast<uint64_t>(w[1]) << 32) | w[0];
+    const unsigned __int128 m = static_cast<unsigned __int128>(x) * bound;
+    if (static_cast<uint64_t>(m) >= threshold) return static_cast<uint64_t>(m >> 64);
+  }
+}
+
 }  // namespace ascent

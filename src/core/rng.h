@@ -11,6 +11,13 @@ struct Philox {
   static void block(uint64_t key, uint64_t ctr_hi, uint64_t ctr_lo, uint32_t out[4]);
 };
 
+// SplitMix64's finaliser: mixes a 64-bit value into a well-spread one (for deriving keys).
+uint64_t splitmix64(uint64_t x);
+// Uniform integer in [0, bound) for draw `n` of Philox stream `key`: Lemire's multiply-shift with
+// rejection, redrawing from further counters, so it is exactly uniform and portable (shuffles
+// that every platform and resume reproduce). bound >= 1.
+uint64_t philox_uniform_below(uint64_t key, uint64_t n, uint64_t bound);
+
 class Rng {
  public:
   Rng(uint64_t seed, uint64_t stream) : seed_(seed), stream_(stream) {}

@@ -11,17 +11,7 @@ namespace ascent::data {
 
 namespace {
 
-// Epochs kept built: training walks forward, so the current and the previous one suffice.
-constexpr size_t kCachedEpochs = 2;
-
 enum class Shuffle : uint64_t { Documents = 0, Samples = 1 };
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 uint64_t shuffle_key(uint64_t seed, int split, int64_t epoch, Shuffle what) {
   uint64_t k = splitmix64(seed);
@@ -30,23 +20,10 @@ uint64_t shuffle_key(uint64_t seed, int split, int64_t epoch, Shuffle what) {
   return splitmix64(k ^ static_cast<uint64_t>(what));
 }
 
-// Uniform integer in [0, bound) for draw `n` of stream `key`: Lemire's multiply-shift with
-// rejection, redrawing from further Philox counters, so it is exactly uniform and portable.
-uint64_t uniform_below(uint64_t key, uint64_t n, uint64_t bound) {
-  const uint64_t threshold = (0 - bound) % bound;
-  for (uint64_t attempt = 0;; ++attempt) {
-    uint32_t w[4];
-    Philox::block(key, attempt, n, w);
-    const uint64_t x = (static_cast<uint64_t>(w[1]) << 32) | w[0];
-    const unsigned __int128 m = static_cast<unsigned __int128>(x) * bound;
-    if (static_cast<uint64_t>(m) >= threshold) return static_cast<uint64_t>(m >> 64);
-  }
-}
-
 template <typename T>
 void shuffle(std::vector<T>& v, uint64_t key) {
   for (size_t i = v.size(); i > 1; --i) {
-    const uint64_t j = uniform_below(key, i - 1, i);
+    const uint64_t j = philox_uniform_below(key, i - 1, i);
     std::swap(v[i - 1], v[j]);
   }
 }
@@ -171,17 +148,7 @@ std::shared_ptr<const GptDataset::Epoch> GptDataset::build_epoch(int64_t e) cons
 
 std::shared_ptr<const GptDataset::Epoch> GptDataset::epoch(int64_t e) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (size_t k = 0; k < cache_.size(); ++k) {
-    if (cache_[k].first != e) continue;
-    auto hit = cache_[k];
-    cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(k));
-    cache_.push_back(hit);
-    return hit.second;
-  }
-  auto ep = build_epoch(e);
-  if (cache_.size() == kCachedEpochs) cache_.erase(cache_.begin());
-  cache_.emplace_back(e, ep);
-  return ep;
+  return cache_.get(e, [this](int64_t x) { return build_epoch(x); });
 }
 
 GptDataset::Location GptDataset::locate(int64_t i) const {

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/epoch_cache.h"
 #include "data/indexed_dataset.h"
 #include "data/sample_source.h"
 
@@ -87,8 +88,8 @@ class GptDataset final : public SampleSource {
   int64_t tokens_per_epoch_ = 0;
   int64_t samples_per_epoch_ = 0;
 
-  mutable std::mutex mu_;                                                        // guards cache_
-  mutable std::vector<std::pair<int64_t, std::shared_ptr<const Epoch>>> cache_;  // newest last
+  mutable std::mutex mu_;  // guards cache_
+  mutable EpochCache<Epoch> cache_;
 };
 
 }  // namespace ascent::data

@@ -10,29 +10,7 @@ namespace ascent::data {
 
 namespace {
 
-// Epoch orders kept built: training walks forward, so the current and the previous one suffice.
-constexpr size_t kCachedEpochs = 2;
 constexpr uint64_t kShuffleSamples = 0x5a;
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-// Uniform integer in [0, bound) for draw `n` of stream `key` (Lemire's multiply-shift with
-// rejection, redrawing from further Philox counters).
-uint64_t uniform_below(uint64_t key, uint64_t n, uint64_t bound) {
-  const uint64_t threshold = (0 - bound) % bound;
-  for (uint64_t attempt = 0;; ++attempt) {
-    uint32_t w[4];
-    Philox::block(key, attempt, n, w);
-    const uint64_t x = (static_cast<uint64_t>(w[1]) << 32) | w[0];
-    const unsigned __int128 m = static_cast<unsigned __int128>(x) * bound;
-    if (static_cast<uint64_t>(m) >= threshold) return static_cast<uint64_t>(m >> 64);
-  }
-}
 
 bool is_float(TokenType t) { return t == TokenType::F32 || t == TokenType::F64; }
 
@@ -68,7 +46,7 @@ void check_same_structure(const IndexedDataset& ids, const IndexedDataset& other
 
 void philox_shuffle(std::vector<int64_t>& v, uint64_t key) {
   for (size_t i = v.size(); i > 1; --i) {
-    const uint64_t j = uniform_below(key, i - 1, i);
+    const uint64_t j = philox_uniform_below(key, i - 1, i);
     std::swap(v[i - 1], v[j]);
   }
 }
@@ -127,18 +105,11 @@ InstructionSplit::InstructionSplit(std::shared_ptr<const InstructionDataset> dat
 std::shared_ptr<const std::vector<int64_t>> InstructionSplit::epoch_order(int64_t e) const {
   ASCENT_CHECK(e >= 0) << "epoch " << e;
   std::lock_guard<std::mutex> lock(mu_);
-  for (size_t k = 0; k < cache_.size(); ++k) {
-    if (cache_[k].first != e) continue;
-    auto hit = cache_[k];
-    cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(k));
-    cache_.push_back(hit);
-    return hit.second;
-  }
-  auto order = std::make_shared<std::vector<int64_t>>(samples_);
-  philox_shuffle(*order, epoch_shuffle_key(seed_, split_, e, kShuffleSamples));
-  if (cache_.size() == kCachedEpochs) cache_.erase(cache_.begin());
-  cache_.emplace_back(e, order);
-  return order;
+  return cache_.get(e, [this](int64_t x) {
+    auto order = std::make_shared<std::vector<int64_t>>(samples_);
+    philox_shuffle(*order, epoch_shuffle_key(seed_, split_, x, kShuffleSamples));
+    return std::shared_ptr<const std::vector<int64_t>>(std::move(order));
+  });
 }
 
 int64_t InstructionSplit::sample_at(int64_t i) const {

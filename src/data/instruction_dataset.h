@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/epoch_cache.h"
 #include "data/indexed_dataset.h"
 
 namespace ascent::data {
@@ -67,7 +68,7 @@ class InstructionSplit {
   int split_;
 
   mutable std::mutex mu_;  // guards cache_
-  mutable std::vector<std::pair<int64_t, std::shared_ptr<const std::vector<int64_t>>>> cache_;
+  mutable EpochCache<std::vector<int64_t>> cache_;
 };
 
 // Fisher-Yates shuffle of v driven by Philox under `key` (portable and exactly uniform).

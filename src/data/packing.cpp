@@ -9,7 +9,6 @@ namespace ascent::data {
 
 namespace {
 
-constexpr size_t kCachedEpochs = 2;
 constexpr uint64_t kShuffleRows = 0x70;
 
 // Max-tree over bins of their free room; bins not opened yet have the whole capacity, so the
@@ -93,17 +92,7 @@ std::shared_ptr<const PackedRows::Epoch> PackedRows::pack_epoch(int64_t e) const
 }
 
 std::shared_ptr<const PackedRows::Epoch> PackedRows::epoch_locked(int64_t e) const {
-  for (size_t k = 0; k < cache_.size(); ++k) {
-    if (cache_[k].first != e) continue;
-    auto hit = cache_[k];
-    cache_.erase(cache_.begin() + static_cast<ptrdiff_t>(k));
-    cache_.push_back(hit);
-    return hit.second;
-  }
-  auto ep = pack_epoch(e);
-  if (cache_.size() == kCachedEpochs) cache_.erase(cache_.begin());
-  cache_.emplace_back(e, ep);
-  return ep;
+  return cache_.get(e, [this](int64_t x) { return pack_epoch(x); });
 }
 
 void PackedRows::count_epochs_locked(int64_t e) const {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/epoch_cache.h"
 #include "data/instruction_dataset.h"
 
 namespace ascent::data {
@@ -61,7 +62,7 @@ class PackedRows {
 
   mutable std::mutex mu_;                      // guards everything below
   mutable std::vector<int64_t> first_row_{0};  // first_row_[e] = rows of epochs before e
-  mutable std::vector<std::pair<int64_t, std::shared_ptr<const Epoch>>> cache_;  // newest last
+  mutable EpochCache<Epoch> cache_;
 };
 
 }  // namespace ascent::data
