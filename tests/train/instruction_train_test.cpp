@@ -135,34 +135,6 @@ std::string random_instruction_data(const std::string& dir) {
   return prefix;
 }
 
-void expect_resume_bit_identical(const TrainArgs& full, const std::string& dir) {
-  std::vector<IterationStats> uninterrupted, resumed;
-  {
-    Trainer t(full, model_config_from_args(full, 0));
-    uninterrupted = t.run();
-  }
-  TrainArgs first = full;
-  first.train_iters = 10;
-  first.save = dir + "/ckpt";
-  {
-    Trainer t(first, model_config_from_args(first, 0));
-    t.run();
-  }
-  TrainArgs second = full;
-  second.load = dir + "/ckpt";
-  {
-    Trainer t(second, open_checkpoint(second.load).config);
-    resumed = t.run();
-  }
-  ASSERT_EQ(uninterrupted.size(), 20u);
-  ASSERT_EQ(resumed.size(), 10u);
-  for (size_t i = 0; i < 10; ++i) {
-    EXPECT_EQ(resumed[i].loss, uninterrupted[10 + i].loss) << "iteration " << 11 + i;
-    EXPECT_EQ(resumed[i].grad_norm, uninterrupted[10 + i].grad_norm) << "iteration " << 11 + i;
-    EXPECT_EQ(resumed[i].tokens, uninterrupted[10 + i].tokens) << "iteration " << 11 + i;
-  }
-  EXPECT_LT(uninterrupted.back().loss, uninterrupted.front().loss);
-}
 
 TEST(InstructionTrain, PackedResumeIsBitIdentical) {
   const std::string dir = testing::scratch_dir("instr_resume_pack");
@@ -172,7 +144,7 @@ TEST(InstructionTrain, PackedResumeIsBitIdentical) {
   a.variable_seq_lengths = true;
   a.seq_length = 96;
   a.finalize();
-  expect_resume_bit_identical(a, dir);
+  testing::expect_resume_bit_identical(a, dir);
 }
 
 TEST(InstructionTrain, VariableLengthResumeIsBitIdenticalAndCountsPadding) {
@@ -182,7 +154,7 @@ TEST(InstructionTrain, VariableLengthResumeIsBitIdenticalAndCountsPadding) {
   a.variable_seq_lengths = true;
   a.seq_length = 96;
   a.finalize();
-  expect_resume_bit_identical(a, dir);
+  testing::expect_resume_bit_identical(a, dir);
   a.train_iters = 3;
   Trainer t(a, model_config_from_args(a, 0));
   for (const IterationStats& s : t.run()) {
@@ -218,7 +190,7 @@ TEST(EodTrain, ResetFlagsTrainAndResumeBitIdentical) {
   a.vocab_size = 512;
   a.reset_position_ids = a.reset_attention_mask = a.eod_mask_loss = true;
   a.finalize();
-  expect_resume_bit_identical(a, dir);
+  testing::expect_resume_bit_identical(a, dir);
 
   // Each flag changes the loss; --eod-mask-loss drops the EOD inputs from the loss.
   TrainArgs plain = a;

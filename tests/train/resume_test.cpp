@@ -18,36 +18,7 @@ TEST_P(Resume, ContinuedRunIsBitIdentical) {
   TrainArgs full = testing::tiny_args(prefix);
   full.bf16 = bf16;
   full.finalize();
-  std::vector<IterationStats> uninterrupted;
-  {
-    Trainer t(full, model_config_from_args(full, 0));
-    uninterrupted = t.run();
-  }
-
-  TrainArgs first = full;
-  first.train_iters = 10;
-  first.save = dir + "/ckpt";
-  {
-    Trainer t(first, model_config_from_args(first, 0));
-    t.run();
-  }
-  TrainArgs second = full;
-  second.load = dir + "/ckpt";
-  std::vector<IterationStats> resumed;
-  {
-    Trainer t(second, open_checkpoint(second.load).config);
-    EXPECT_EQ(t.iteration(), 10);
-    resumed = t.run();
-  }
-  ASSERT_EQ(uninterrupted.size(), 20u);
-  ASSERT_EQ(resumed.size(), 10u);
-  for (size_t i = 0; i < 10; ++i) {
-    EXPECT_EQ(resumed[i].iteration, uninterrupted[10 + i].iteration);
-    EXPECT_EQ(resumed[i].loss, uninterrupted[10 + i].loss) << "iteration " << 11 + i;
-    EXPECT_EQ(resumed[i].grad_norm, uninterrupted[10 + i].grad_norm) << "iteration " << 11 + i;
-    EXPECT_EQ(resumed[i].lr, uninterrupted[10 + i].lr);
-  }
-  EXPECT_LT(uninterrupted.back().loss, uninterrupted.front().loss);
+  testing::expect_resume_bit_identical(full, dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Precision, Resume, ::testing::Values(false, true),

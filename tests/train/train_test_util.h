@@ -1,10 +1,13 @@
 #pragma once
 // Shared helpers of the training tests: scratch directories, small datasets, oracle calls.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "checkpoint/ascent_checkpoint.h"
 #include "core/rng.h"
 #include "data/indexed_dataset.h"
 #include "train/trainer.h"
@@ -55,6 +58,40 @@ inline TrainArgs tiny_args(const std::string& prefix) {
   a.eval_iters = 2;
   a.log_interval = 1000;
   return a;
+}
+
+// Trains `full` (20 iterations) in one go, then 10 iterations with --save and the rest with
+// --load: the resumed iterations must equal the uninterrupted ones bit for bit.
+inline void expect_resume_bit_identical(const TrainArgs& full, const std::string& dir) {
+  std::vector<IterationStats> uninterrupted, resumed;
+  {
+    Trainer t(full, model_config_from_args(full, 0));
+    uninterrupted = t.run();
+  }
+  TrainArgs first = full;
+  first.train_iters = 10;
+  first.save = dir + "/ckpt";
+  {
+    Trainer t(first, model_config_from_args(first, 0));
+    t.run();
+  }
+  TrainArgs second = full;
+  second.load = dir + "/ckpt";
+  {
+    Trainer t(second, open_checkpoint(second.load).config);
+    EXPECT_EQ(t.iteration(), 10);
+    resumed = t.run();
+  }
+  ASSERT_EQ(uninterrupted.size(), 20u);
+  ASSERT_EQ(resumed.size(), 10u);
+  for (size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(resumed[i].iteration, uninterrupted[10 + i].iteration);
+    EXPECT_EQ(resumed[i].loss, uninterrupted[10 + i].loss) << "iteration " << 11 + i;
+    EXPECT_EQ(resumed[i].grad_norm, uninterrupted[10 + i].grad_norm) << "iteration " << 11 + i;
+    EXPECT_EQ(resumed[i].lr, uninterrupted[10 + i].lr) << "iteration " << 11 + i;
+    EXPECT_EQ(resumed[i].tokens, uninterrupted[10 + i].tokens) << "iteration " << 11 + i;
+  }
+  EXPECT_LT(uninterrupted.back().loss, uninterrupted.front().loss);
 }
 
 }  // namespace ascent::testing
