@@ -158,35 +158,24 @@ class Step {
     return in_flight_[static_cast<size_t>(a.chunk) * micro_batches_ + a.micro_batch];
   }
 
-  // Posts the receive of the first action at or after `from` that needs an input.
-  void post_input_recv(int64_t from) {
+  // Posts the receive of the first action at or after `from` that needs an input (a forward
+  // from the previous stage) or, with `grad`, an output gradient (a backward from the next one).
+  void post_recv(int64_t from, bool grad) {
     for (int64_t j = from; j < static_cast<int64_t>(actions_.size()); ++j) {
       const Action& a = actions_[j];
-      if (!needs_input(a)) continue;
+      if (!(grad ? needs_grad(a) : needs_input(a))) continue;
       const int64_t n = model_.boundary_elements(a.micro_batch);
-      const int sender_chunk = (virtual_stage(a.chunk) - 1) / stages_;
-      input_recv_.index = j;
-      input_recv_.buf = pool_.acquire(n);
-      input_recv_.request = pp_.irecv(input_recv_.buf.data.get(), n, prev_,
-                                      tag(kForwardTag, sender_chunk, a.micro_batch));
+      const int sender_chunk = (virtual_stage(a.chunk) + (grad ? 1 : -1)) / stages_;
+      PendingRecv& r = grad ? grad_recv_ : input_recv_;
+      r.index = j;
+      r.buf = pool_.acquire(n);
+      r.request = pp_.irecv(r.buf.data.get(), n, grad ? next_ : prev_,
+                            tag(grad ? kBackwardTag : kForwardTag, sender_chunk, a.micro_batch));
       return;
     }
   }
-
-  // Posts the receive of the first action at or after `from` that needs an output gradient.
-  void post_grad_recv(int64_t from) {
-    for (int64_t j = from; j < static_cast<int64_t>(actions_.size()); ++j) {
-      const Action& a = actions_[j];
-      if (!needs_grad(a)) continue;
-      const int64_t n = model_.boundary_elements(a.micro_batch);
-      const int sender_chunk = (virtual_stage(a.chunk) + 1) / stages_;
-      grad_recv_.index = j;
-      grad_recv_.buf = pool_.acquire(n);
-      grad_recv_.request = pp_.irecv(grad_recv_.buf.data.get(), n, next_,
-                                     tag(kBackwardTag, sender_chunk, a.micro_batch));
-      return;
-    }
-  }
+  void post_input_recv(int64_t from) { post_recv(from, false); }
+  void post_grad_recv(int64_t from) { post_recv(from, true); }
 
   void forward(int64_t i) {
     const Action& a = actions_[i];
