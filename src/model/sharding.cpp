@@ -1,8 +1,8 @@
 #include "model/sharding.h"
 
-#include <sstream>
 
 #include "core/error.h"
+#include "core/int_list.h"
 
 namespace ascent {
 
@@ -134,24 +134,12 @@ ShardSpec ModelParallelConfig::chunk_shard(const ModelConfig& cfg, int tp_rank, 
 }
 
 std::vector<int64_t> parse_manual_layers(const std::string& s) {
-  std::vector<int64_t> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size())
-      throw error("[model] --manual-layers: '", item, "' in '", s,
-                  "' is not a number (expected e.g. 5,6,6,5)");
-    out.push_back(v);
-  }
-  if (out.empty()) throw error("[model] --manual-layers: empty list");
-  return out;
+  std::string bad;
+  auto layers = parse_int_list(s, &bad);
+  if (!layers)
+    throw error("[model] --manual-layers: '", bad, "' in '", s,
+                "' is not a number (expected e.g. 5,6,6,5)");
+  return std::move(*layers);
 }
 
 }  // namespace ascent

@@ -1,9 +1,8 @@
 #include "train/train_args.h"
 
-#include <algorithm>
-#include <exception>
 
 #include "core/error.h"
+#include "core/int_list.h"
 
 namespace ascent {
 
@@ -210,23 +209,13 @@ std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
   } else if (manual_mbs == "example-config-2") {
     mbs = {1, 2, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 3, 3, 3, 2};
   } else {
-    size_t start = 0;
-    while (start <= manual_mbs.size()) {
-      const size_t comma = std::min(manual_mbs.find(',', start), manual_mbs.size());
-      const std::string item = manual_mbs.substr(start, comma - start);
-      size_t used = 0;
-      int64_t v = 0;
-      try {
-        v = std::stoll(item, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != item.size() || v < 1)
-        throw error("[train] --manual-mbs '", manual_mbs, "': '", item,
-                    "' is not a positive integer");
-      mbs.push_back(v);
-      start = comma + 1;
-    }
+    std::string bad;
+    auto parsed = parse_int_list(manual_mbs, &bad);
+    if (!parsed) throw error("[train] --manual-mbs '", manual_mbs, "': '", bad, "' is not an integer");
+    mbs = std::move(*parsed);
+    for (int64_t v : mbs)
+      if (v < 1)
+        throw error("[train] --manual-mbs '", manual_mbs, "': ", v, " is not a positive integer");
   }
   int64_t sum = 0;
   for (int64_t v : mbs) sum += v;
