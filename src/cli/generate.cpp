@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "checkpoint/hf_checkpoint.h"
 #include "checkpoint/hf_config.h"
 #include "cli/commands.h"
+#include "cli/token_ids.h"
 #include "core/error.h"
 #include "core/timer.h"
 #include "inference/generate.h"
@@ -71,34 +71,14 @@ std::vector<std::string> read_prompts(const GenerateArgs& a) {
   return prompts;
 }
 
-// "1 2 3" or "1,2,3" (prompts without a tokenizer).
-std::vector<int32_t> parse_ids(const std::string& text) {
-  std::string s = text;
-  for (char& c : s)
-    if (c == ',') c = ' ';
-  std::istringstream in(s);
-  std::vector<int32_t> ids;
-  std::string word;
-  while (in >> word) {
-    size_t used = 0;
-    long long v = -1;
-    try {
-      v = std::stoll(word, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != word.size() || v < 0 || v > INT32_MAX)
-      throw error("[generate] prompt '", text, "': '", word,
-                  "' is not a token id (without --tokenizer-name-or-path prompts are ids)");
-    ids.push_back(static_cast<int32_t>(v));
-  }
+// Prompts without a tokenizer are token ids: "1 2 3" or "1,2,3".
+std::vector<int32_t> prompt_ids(const std::string& text) {
+  const std::string what =
+      "prompt '" + text + "' (without --tokenizer-name-or-path prompts are token ids)";
+  std::vector<int32_t> ids = parse_token_ids(text, what);
+  for (const int32_t id : ids)
+    if (id < 0) throw error("[generate] ", what, ": ", id, " is not a token id");
   return ids;
-}
-
-std::string join_ids(const std::vector<int32_t>& ids) {
-  std::string s;
-  for (int32_t id : ids) s += (s.empty() ? "" : " ") + std::to_string(id);
-  return s;
 }
 
 void run_generate(const GenerateArgs& a) {
@@ -121,7 +101,7 @@ void run_generate(const GenerateArgs& a) {
   for (const std::string& t : texts) {
     std::vector<int32_t> ids;
     if (tok && !a.no_bos && tok->bos_id() >= 0) ids.push_back(tok->bos_id());
-    const std::vector<int32_t> body = tok ? tok->encode(t) : parse_ids(t);
+    const std::vector<int32_t> body = tok ? tok->encode(t) : prompt_ids(t);
     ids.insert(ids.end(), body.begin(), body.end());
     prompts.push_back(std::move(ids));
   }
@@ -138,7 +118,7 @@ void run_generate(const GenerateArgs& a) {
 
   for (size_t i = 0; i < texts.size(); ++i) {
     std::printf("[%zu] prompt: %s\n", i, texts[i].c_str());
-    const std::string cont = tok ? tok->decode(out[i]) : join_ids(out[i]);
+    const std::string cont = tok ? tok->decode(out[i]) : format_token_ids(out[i]);
     std::printf("[%zu] output: %s\n", i, cont.c_str());
   }
   std::fflush(stdout);

@@ -5,22 +5,18 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/parse_number.h"
 
 namespace ascent::data {
 
 namespace {
 
 double parse_blend_weight(const std::string& text) {
-  size_t used = 0;
-  double w = 0;
-  try {
-    w = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size())
+  const std::optional<double> parsed = parse_whole_double(text);
+  if (!parsed)
     throw error("[blended_dataset] --data-path: '", text,
                 "' is not a weight (expected W1 PREFIX1 W2 PREFIX2 ...)");
+  const double w = *parsed;
   if (!std::isfinite(w) || w <= 0)
     throw error("[blended_dataset] --data-path: weight ", text, " must be finite and > 0");
   return w;

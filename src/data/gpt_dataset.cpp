@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/parse_number.h"
 #include "core/rng.h"
 
 namespace ascent::data {
@@ -29,15 +30,9 @@ void shuffle(std::vector<T>& v, uint64_t key) {
 }
 
 double parse_weight(const std::string& text, const std::string& split) {
-  size_t used = 0;
-  double w = 0;
-  try {
-    w = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size())
-    throw error("[gpt_dataset] --split '", split, "': '", text, "' is not a number");
+  const std::optional<double> parsed = parse_whole_double(text);
+  if (!parsed) throw error("[gpt_dataset] --split '", split, "': '", text, "' is not a number");
+  const double w = *parsed;
   if (!std::isfinite(w) || w < 0)
     throw error("[gpt_dataset] --split '", split, "': weight ", text, " must be finite and >= 0");
   return w;

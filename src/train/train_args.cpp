@@ -2,7 +2,7 @@
 
 
 #include "core/error.h"
-#include "core/int_list.h"
+#include "core/parse_number.h"
 
 namespace ascent {
 

@@ -65,6 +65,11 @@ TEST(Cli, ConfigFileTrainConvertGenerate) {
   CliRun g = run_ascent("generate --load " + dir + "/hf --prompt \"1 2 3\" --max-new-tokens 5");
   ASSERT_EQ(g.rc, 0) << g.out;
   EXPECT_NE(g.out.find("output"), std::string::npos) << g.out;
+  for (const char* bad : {"1 x 3", "1 -2"}) {
+    CliRun r = run_ascent("generate --load " + dir + "/hf --prompt \"" + bad + "\"");
+    EXPECT_NE(r.rc, 0) << bad;
+    EXPECT_NE(r.out.find("prompts are token ids"), std::string::npos) << r.out;
+  }
 }
 
 TEST(Cli, BadInputNamesTheProblem) {

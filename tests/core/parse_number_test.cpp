@@ -1,9 +1,24 @@
-#include "core/int_list.h"
+#include "core/parse_number.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace ascent {
 namespace {
+
+TEST(ParseNumber, WholeTextOnly) {
+  EXPECT_EQ(parse_whole_int("42"), 42);
+  EXPECT_EQ(parse_whole_int("-7"), -7);
+  EXPECT_EQ(parse_whole_int("9223372036854775807"), INT64_MAX);
+  for (const char* bad : {"", " 5", "5 ", "5x", "1.5", "x", "9223372036854775808"})
+    EXPECT_FALSE(parse_whole_int(bad).has_value()) << "'" << bad << "'";
+  EXPECT_EQ(parse_whole_double("0.25"), 0.25);
+  EXPECT_EQ(parse_whole_double("1e3"), 1000.0);
+  EXPECT_TRUE(std::isinf(*parse_whole_double("inf")));
+  for (const char* bad : {"", "0.5 ", "1,5", "w", "1e999"})
+    EXPECT_FALSE(parse_whole_double(bad).has_value()) << "'" << bad << "'";
+}
 
 TEST(IntList, ParsesEveryItem) {
   std::string bad;
