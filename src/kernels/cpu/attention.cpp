@@ -15,12 +15,12 @@
 // unchanged), and masks keys before each query's own segment start. The softmax passes are
 // templates on whether segments exist, so the causal-only instantiation is the code without them.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
 #include "kernels/kernels.h"
 
@@ -152,32 +152,8 @@ ASCENT_VECTORIZE void gemm(const Gemm& g, Causal causal, int64_t q0) {
 }
 
 // ---------------------------------------------------------------- softmax pieces
-// c ? a : b through bit masks. GCC will not if-convert (hence not vectorise) `c ? a : x + y`
-// under the default -ftrapping-math, because the float operation might trap.
-ASCENT_INLINE float blend(bool c, float a, float b) {
-  const uint32_t m = c ? ~0u : 0u;
-  return std::bit_cast<float>((std::bit_cast<uint32_t>(a) & m) | (std::bit_cast<uint32_t>(b) & ~m));
-}
-
-// exp(x) for the softmax: Cephes expf polynomial (relative error ~2e-7) written as plain
-// arithmetic so it vectorises; returns exactly 0 below -87.3 (including -inf).
-ASCENT_INLINE float exp_approx(float x) {
-  // Clamp with blend too: after std::min / std::max GCC specialises the arithmetic per branch.
-  float xc = blend(x < -87.3f, -87.3f, x);
-  xc = blend(xc > 88.f, 88.f, xc);
-  const float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round to nearest
-  float r = xc - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  const float pow2n = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
-  return blend(x < -87.3f, 0.f, p * pow2n);
-}
+// exp of a score minus its row maximum; exactly 0 for masked (-inf) scores.
+ASCENT_INLINE float score_exp(float x) { return cpu::select(x < -87.3f, 0.f, cpu::exp_approx(x)); }
 
 // Per-block scratch, owned by one thread.
 struct Scratch {
@@ -232,7 +208,7 @@ ASCENT_INLINE bool masked(float fj, float qpos, float kpos) {
 template <bool kSeg>
 ASCENT_INLINE float biased_score(float raw, float fj, float qpos, float kpos, float slope) {
   const float dist = fj - qpos;  // j - i, exact for positions below 2^24
-  return blend(masked<kSeg>(fj, qpos, kpos), -std::numeric_limits<float>::infinity(),
+  return cpu::select(masked<kSeg>(fj, qpos, kpos), -std::numeric_limits<float>::infinity(),
                raw + slope * dist);
 }
 
@@ -257,7 +233,7 @@ ASCENT_INLINE void softmax_pass(float* st, int64_t nk, int64_t nq, const float* 
   for (int64_t j = 0; j < nk; ++j) {
     float* row = st + j * nq;
     for (int64_t i = 0; i < nq; ++i) {
-      const float p = exp_approx(row[i] - m[i]);
+      const float p = score_exp(row[i] - m[i]);
       row[i] = p;
       l[i] += p;
     }
@@ -281,7 +257,7 @@ ASCENT_INLINE void probs_pass(float* st, int64_t nk, int64_t nq, const float* qp
     const float fj = static_cast<float>(j);
     for (int64_t i = 0; i < nq; ++i)
       row[i] =
-          exp_approx(biased_score<kSeg>(row[i], fj, qpos[i], kSeg ? kpos[i] : 0.f, slope) - lse[i]);
+          score_exp(biased_score<kSeg>(row[i], fj, qpos[i], kSeg ? kpos[i] : 0.f, slope) - lse[i]);
   }
 }
 ASCENT_VECTORIZE void probs_block(float* st, int64_t nk, int64_t nq, const float* qpos,
@@ -304,7 +280,7 @@ ASCENT_INLINE void softmax_grad_pass(const float* pt, float* dst, int64_t nk, in
     float* ds = dst + j * nq;
     for (int64_t i = 0; i < nq; ++i) {
       const float g = scale * p[i] * (ds[i] - D[i]);
-      ds[i] = blend(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
+      ds[i] = cpu::select(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
     }
   }
 }
@@ -331,7 +307,7 @@ ASCENT_INLINE void softmax_grad_dropout_pass(float* pt, float* dst, const float*
     const float* m = mt + j * nq;
     for (int64_t i = 0; i < nq; ++i) {
       const float g = scale * p[i] * (ds[i] * m[i] - D[i]);
-      ds[i] = blend(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
+      ds[i] = cpu::select(masked<kSeg>(fj, qpos[i], kSeg ? kpos[i] : 0.f), 0.f, g);
       p[i] *= m[i];
     }
   }
