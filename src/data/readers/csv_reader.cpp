@@ -7,52 +7,26 @@
 #include <vector>
 
 #include "core/error.h"
+#include "data/readers/chunk_scanning_reader.h"
 #include "data/readers/formats.h"
 
 namespace ascent::data::readers {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
-
-class CsvReader final : public RecordReader {
+class CsvReader final : public ChunkScanningReader {
  public:
   CsvReader(std::unique_ptr<ByteSource> source, const ReaderOptions& opts)
-      : source_(std::move(source)), path_(source_->path()), wanted_(opts.columns), chunk_(kChunk) {}
-
-  bool next_batch(std::vector<Record>& out, std::vector<ReaderProblem>& problems,
-                  size_t max_bytes) override {
-    if (ended_) return false;
-    const size_t before = out.size() + problems.size();
-    size_t used = 0;
-    while (used < max_bytes || used == 0) {
-      if (pos_ == len_) {
-        len_ = source_->read(chunk_.data(), chunk_.size());
-        pos_ = 0;
-        if (len_ == 0) {
-          finish(out, problems);
-          ended_ = true;
-          break;
-        }
-        if (!started_) {  // a UTF-8 BOM before the header
-          started_ = true;
-          if (len_ >= 3 && std::string_view(chunk_.data(), 3) == "\xEF\xBB\xBF") pos_ = 3;
-        }
-      }
-      const size_t start = pos_;
-      scan(out, problems);
-      used += pos_ - start;
-    }
-    return !ended_ || out.size() + problems.size() > before;
-  }
-  int64_t bytes_done() const override { return source_->bytes_done(); }
-  int64_t bytes_total() const override { return source_->bytes_total(); }
+      : ChunkScanningReader(std::move(source)), wanted_(opts.columns) {}
 
  private:
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted, kSkipLine };
 
-  // Consumes chunk_ from pos_ until its end or the end of one row.
-  void scan(std::vector<Record>& out, std::vector<ReaderProblem>& problems) {
+  void scan(std::vector<Record>& out, std::vector<ReaderProblem>& problems) override {
     const char* p = chunk_.data();
+    if (!started_) {  // a UTF-8 BOM before the header
+      started_ = true;
+      if (len_ >= 3 && std::string_view(p, 3) == "\xEF\xBB\xBF") pos_ = 3;
+    }
     while (pos_ < len_) {
       if (state_ == State::kQuoted) {  // fast path: copy up to the next quote
         const auto* q = static_cast<const char*>(std::memchr(p + pos_, '"', len_ - pos_));
@@ -207,7 +181,7 @@ class CsvReader final : public RecordReader {
     return s;
   }
 
-  void finish(std::vector<Record>& out, std::vector<ReaderProblem>& problems) {
+  void finish(std::vector<Record>& out, std::vector<ReaderProblem>& problems) override {
     if (source_->failure()) {
       problems.push_back({Problem::kTruncated, where(line_),
                           *source_->failure() + "; the incomplete last row is dropped"});
@@ -227,13 +201,7 @@ class CsvReader final : public RecordReader {
     }
   }
 
-  std::string where(int64_t line) const { return path_ + ":" + std::to_string(line); }
-
-  std::unique_ptr<ByteSource> source_;
-  std::string path_;
   std::vector<std::string> wanted_;
-  std::vector<char> chunk_;
-  size_t pos_ = 0, len_ = 0;
   State state_ = State::kFieldStart;
   bool cr_pending_ = false;
   std::vector<std::string> header_;
@@ -241,7 +209,7 @@ class CsvReader final : public RecordReader {
   std::vector<std::string> row_;
   std::string field_;
   int64_t line_ = 1, row_line_ = 1;
-  bool started_ = false, ended_ = false;
+  bool started_ = false;
 };
 
 }  // namespace

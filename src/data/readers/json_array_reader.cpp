@@ -5,51 +5,25 @@
 #include <string>
 #include <vector>
 
+#include "data/readers/chunk_scanning_reader.h"
 #include "data/readers/formats.h"
 
 namespace ascent::data::readers {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // Elements are cut at the commas of depth 0 (outside strings); the text of each is parsed later
 // (parse_record), so a malformed element costs only itself.
-class JsonArrayReader final : public RecordReader {
+class JsonArrayReader final : public ChunkScanningReader {
  public:
   explicit JsonArrayReader(std::unique_ptr<ByteSource> source)
-      : source_(std::move(source)), path_(source_->path()), chunk_(kChunk) {}
-
-  bool next_batch(std::vector<Record>& out, std::vector<ReaderProblem>& problems,
-                  size_t max_bytes) override {
-    if (ended_) return false;
-    const size_t before = out.size() + problems.size();
-    size_t used = 0;
-    while (used < max_bytes || used == 0) {
-      if (pos_ == len_) {
-        len_ = source_->read(chunk_.data(), chunk_.size());
-        pos_ = 0;
-        if (len_ == 0) {
-          finish(out, problems);
-          ended_ = true;
-          break;
-        }
-      }
-      const size_t start = pos_;
-      scan(out, problems);
-      used += pos_ - start;
-    }
-    return !ended_ || out.size() + problems.size() > before;
-  }
-  int64_t bytes_done() const override { return source_->bytes_done(); }
-  int64_t bytes_total() const override { return source_->bytes_total(); }
+      : ChunkScanningReader(std::move(source)) {}
 
  private:
   enum class State { kStart, kElements, kEnd, kIgnoreRest };
 
-  // Consumes chunk_ from pos_ until its end or the end of one element.
-  void scan(std::vector<Record>& out, std::vector<ReaderProblem>& problems) {
+  void scan(std::vector<Record>& out, std::vector<ReaderProblem>& problems) override {
     const char* p = chunk_.data();
     while (pos_ < len_) {
       const char c = p[pos_];
@@ -175,7 +149,7 @@ class JsonArrayReader final : public RecordReader {
   }
 
   // The end of the data: an array still open means the file was cut.
-  void finish(std::vector<Record>& out, std::vector<ReaderProblem>& problems) {
+  void finish(std::vector<Record>& out, std::vector<ReaderProblem>& problems) override {
     if (source_->failure()) {
       std::string msg = *source_->failure();
       if (!element_.empty())
@@ -196,19 +170,12 @@ class JsonArrayReader final : public RecordReader {
     }
   }
 
-  std::string where(int64_t line) const { return path_ + ":" + std::to_string(line); }
-
-  std::unique_ptr<ByteSource> source_;
-  std::string path_;
-  std::vector<char> chunk_;
-  size_t pos_ = 0, len_ = 0;
   State state_ = State::kStart;
   std::string element_;
   int64_t element_line_ = 0;
   int64_t line_ = 1;
   int64_t depth_ = 0;
   bool in_string_ = false, escape_ = false, after_comma_ = false;
-  bool ended_ = false;
 };
 
 }  // namespace
