@@ -86,6 +86,14 @@ void run_generate(const GenerateArgs& a) {
   const std::vector<std::string> texts = read_prompts(a);
   std::unique_ptr<tokenizer::Tokenizer> tok;
   if (!a.tokenizer_path.empty()) tok = tokenizer::load_tokenizer(a.tokenizer_type, a.tokenizer_path);
+  std::vector<std::vector<int32_t>> prompts;
+  for (const std::string& t : texts) {
+    std::vector<int32_t> ids;
+    if (tok && !a.no_bos && tok->bos_id() >= 0) ids.push_back(tok->bos_id());
+    const std::vector<int32_t> body = tok ? tok->encode(t) : prompt_ids(t);
+    ids.insert(ids.end(), body.begin(), body.end());
+    prompts.push_back(std::move(ids));
+  }
 
   const Timer load_timer;
   std::unique_ptr<ModelWeights> w = load_model(a);
@@ -96,15 +104,6 @@ void run_generate(const GenerateArgs& a) {
   std::fprintf(stderr, "loaded %s (%s, %lld parameters, %s) in %.1f s\n", a.load.c_str(),
                hf_arch_name(cfg.hf_arch), static_cast<long long>(cfg.num_params()),
                a.bf16 ? "bf16" : "f32", load_timer.seconds());
-
-  std::vector<std::vector<int32_t>> prompts;
-  for (const std::string& t : texts) {
-    std::vector<int32_t> ids;
-    if (tok && !a.no_bos && tok->bos_id() >= 0) ids.push_back(tok->bos_id());
-    const std::vector<int32_t> body = tok ? tok->encode(t) : prompt_ids(t);
-    ids.insert(ids.end(), body.begin(), body.end());
-    prompts.push_back(std::move(ids));
-  }
 
   inference::GenerateOptions o;
   o.max_new_tokens = a.max_new_tokens;

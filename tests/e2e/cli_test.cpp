@@ -69,6 +69,7 @@ TEST(Cli, ConfigFileTrainConvertGenerate) {
     CliRun r = run_ascent("generate --load " + dir + "/hf --prompt \"" + bad + "\"");
     EXPECT_NE(r.rc, 0) << bad;
     EXPECT_NE(r.out.find("prompts are token ids"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("loaded "), std::string::npos) << "refused before the model loads";
   }
 }
 
