@@ -21,14 +21,8 @@ if grep -q avx512_bf16 /proc/cpuinfo; then PEER_BF16="--steps $STEPS"; else PEER
 
 # End to end: `ascent train` on R1 (real tiny Shakespeare tokens, vocabulary padded to R1's
 # 32000) must run at the step speed above.
+bash bench/make_bench_data.sh "$BUILD"
 DATA="$BUILD/bench_data"
-mkdir -p "$DATA"
-if [ ! -f "$DATA/shakespeare_text_document.idx" ]; then
-  "$BUILD"/ascent tokenizer train --input data/tinyshakespeare.txt --vocab-size 2048 \
-    --model-type bpe --output "$DATA/tokenizer" > /dev/null
-  "$BUILD"/ascent preprocess --input data/tinyshakespeare.txt --tokenizer-name-or-path \
-    "$DATA/tokenizer.model" --output-prefix "$DATA/shakespeare" --append-eod > /dev/null
-fi
 rm -f "$DATA/metrics.jsonl"
 "$BUILD"/ascent train --model r1 --vocab-size 32000 --data-path "$DATA/shakespeare_text_document" \
   --split 100,0,0 --seq-length 256 --micro-batch-size 8 --train-iters $((2 * STEPS + 2)) \

@@ -17,7 +17,8 @@ Transformer::Transformer(ModelWeights& weights, const TransformerOptions& opts)
       emb_norm_(NormType::LayerNorm, cfg_.norm_eps),
       attention_(cfg_, opts.tp.rank(), opts.tp.size()),
       mlp_(cfg_, opts.tp.size()),
-      scratch_(64u << 20) {
+      scratch_(64u << 20),
+      dgrad_(4u << 20) {
   const ShardSpec& shard = w_.shard();
   if (shard.tp_size != tp_.size() || shard.tp_rank != tp_.rank())
     throw error("[model] the weights are TP shard ", shard.tp_rank, " of ", shard.tp_size,
@@ -32,6 +33,7 @@ Transformer::Transformer(ModelWeights& weights, const TransformerOptions& opts)
   for (size_t i = 0; i < blocks.size(); ++i)
     if (blocks[i].layer >= r.first && blocks[i].layer < r.last)
       blocks_.push_back(static_cast<int64_t>(i));
+  groups_ = recompute_groups(opts.recompute, static_cast<int64_t>(blocks_.size()));
   has_embedding_ = shard.has_embedding && opts.chunk == 0;
   has_head_ = shard.has_head && opts.chunk + 1 == static_cast<int>(ranges.size());
   vocab_start_ = w_.layout().vocab_start();
@@ -62,7 +64,7 @@ ParamRegion block_region(int64_t layer) { return {ParamRegion::Kind::kBlock, lay
 size_t Transformer::activation_bytes_peak() const {
   size_t stash = 0;
   for (const auto& s : slots_) stash += s->stash.peak();
-  return stash + scratch_.peak();
+  return stash + scratch_.peak() + dgrad_.peak();
 }
 
 int64_t Transformer::boundary_elements(int64_t B, int64_t T) const {
@@ -175,37 +177,71 @@ void Transformer::embed(Slot& s) {
   }
 }
 
-void Transformer::forward_blocks(Slot& s) {
+void Transformer::forward_blocks(Slot& s, bool train) {
+  const int64_t R = s.ctx.rows(), C = cfg_.hidden_size;
+  s.dropped = false;
+  s.block_mark.assign(blocks_.size(), Arena::Mark());
+  for (const LayerGroup& g : groups_) {
+    const Arena::Mark start = s.stash.mark();
+    for (int64_t i = g.begin; i < g.end; ++i) {
+      s.block_mark[i] = s.stash.mark();
+      forward_block(s, static_cast<size_t>(i));
+    }
+    if (!(train && g.recompute)) continue;
+    // Keep only the group's output (the next group's input), moved down to where it began.
+    Tensor out = scratch_.alloc(DType::F32, {R, C});
+    std::memcpy(out.data(), s.x[g.end].data(), out.nbytes());
+    s.stash.rewind(start);
+    s.x[g.end] = s.stash.alloc(DType::F32, {R, C});
+    std::memcpy(s.x[g.end].data(), out.data(), out.nbytes());
+    scratch_.reset();
+    for (int64_t i = g.begin; i < g.end; ++i) {
+      s.blocks[i] = BlockStash();
+      s.x_mid[i] = Tensor();
+      if (i > g.begin) s.x[i] = Tensor();
+      s.block_mark[i] = start;
+    }
+    s.dropped = true;
+  }
+}
+
+void Transformer::recompute_group(Slot& s, const LayerGroup& g) {
+  // Everything above the group's start is free by now (the later layers are done), the kept
+  // output included: the backward reads only the stashes.
+  s.stash.rewind(s.block_mark[g.begin]);
+  for (int64_t i = g.begin; i < g.end; ++i) {
+    s.block_mark[i] = s.stash.mark();
+    forward_block(s, static_cast<size_t>(i));
+  }
+}
+
+void Transformer::forward_block(Slot& s, size_t i) {
   const LayerContext& ctx = s.ctx;
-  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
-  const ModelParams& p = w_.params();
-  const ModelParams& c = w_.compute();
   Arena& st = s.stash;
+  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
   // f32 without sequence parallelism: the normed input is the matmul operand itself (stashed).
   const bool stash_normed = ctx.compute == DType::F32 && !tp_.sp();
-  for (size_t i = 0; i < blocks_.size(); ++i) {
-    BlockStash& b = s.blocks[i];
-    const BlockParams& pm = p.blocks[blocks_[i]];
-    const BlockParams& pc = c.blocks[blocks_[i]];
-    const LayerContext lc = block_context(ctx, pm.layer);
-    const Use use(residency_, block_region(pm.layer), false);
+  BlockStash& b = s.blocks[i];
+  const BlockParams& pm = w_.params().blocks[blocks_[i]];
+  const BlockParams& pc = w_.compute().blocks[blocks_[i]];
+  const LayerContext lc = block_context(ctx, pm.layer);
+  const Use use(residency_, block_region(pm.layer), false);
 
-    Tensor h1 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
-    norm_.forward(s.x[i], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
-    Tensor h1_c = to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
-    s.x_mid[i] = st.alloc(DType::F32, {R, C});
-    std::memcpy(s.x_mid[i].data(), s.x[i].data(), s.x[i].nbytes());
-    attention_.forward(lc, h1_c, pc, pm, s.x_mid[i], &b.attn, s.mb.segment_ids);
-    scratch_.reset();
+  Tensor h1 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
+  norm_.forward(s.x[i], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
+  Tensor h1_c = to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
+  s.x_mid[i] = st.alloc(DType::F32, {R, C});
+  std::memcpy(s.x_mid[i].data(), s.x[i].data(), s.x[i].nbytes());
+  attention_.forward(lc, h1_c, pc, pm, s.x_mid[i], &b.attn, s.mb.segment_ids);
+  scratch_.reset();
 
-    Tensor h2 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
-    norm_.forward(s.x_mid[i], pm.norm2_w, pm.norm2_b, h2, &b.norm2, st);
-    Tensor h2_c = to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
-    s.x[i + 1] = st.alloc(DType::F32, {R, C});
-    std::memcpy(s.x[i + 1].data(), s.x_mid[i].data(), s.x_mid[i].nbytes());
-    mlp_.forward(lc, h2_c, pc, pm, s.x[i + 1], &b.mlp);
-    scratch_.reset();
-  }
+  Tensor h2 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
+  norm_.forward(s.x_mid[i], pm.norm2_w, pm.norm2_b, h2, &b.norm2, st);
+  Tensor h2_c = to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
+  s.x[i + 1] = st.alloc(DType::F32, {R, C});
+  std::memcpy(s.x[i + 1].data(), s.x_mid[i].data(), s.x_mid[i].nbytes());
+  mlp_.forward(lc, h2_c, pc, pm, s.x[i + 1], &b.mlp);
+  scratch_.reset();
 }
 
 Tensor Transformer::lm_head_weight_c(Slot& s) {
@@ -314,7 +350,10 @@ void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
   const ModelParams& p = w_.params();
   const ModelParams& c = w_.compute();
   const ModelParams& g = w_.grads();
+  auto group = groups_.rbegin();
   for (int64_t i = static_cast<int64_t>(blocks_.size()) - 1; i >= 0; --i) {
+    if (i < group->begin) ++group;
+    if (s.dropped && group->recompute && i == group->end - 1) recompute_group(s, *group);
     const BlockStash& b = s.blocks[i];
     const int64_t k = blocks_[i];
     const LayerContext lc = block_context(ctx, p.blocks[k].layer);
@@ -330,6 +369,7 @@ void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
     norm_.backward(reduce_rows(ctx, dh, scratch_), b.norm1, p.blocks[k].norm1_w, dx,
                    g.blocks[k].norm1_w, g.blocks[k].norm1_b);
     scratch_.rewind(mark);
+    s.stash.rewind(s.block_mark[i]);  // block i's stash and output are dead now
   }
 }
 
@@ -372,9 +412,10 @@ Tensor Transformer::stage_forward(int slot, const MicroBatch& mb, const float* i
     s.x[0] = s.stash.alloc(DType::F32, {R, C});
     std::memcpy(s.x[0].data(), input, s.x[0].nbytes());
   }
-  forward_blocks(s);
+  forward_blocks(s, train);
   if (!has_head_) return s.x.back();
   ASCENT_CHECK(!train || mb.targets) << "training needs targets";
+  s.head_mark = s.stash.mark();
   head_logits(s);
   const LossSum l = head_loss(s, train, grad_scale);
   if (loss) *loss = l;
@@ -385,9 +426,11 @@ Tensor Transformer::stage_backward(int slot, const float* doutput) {
   ASCENT_CHECK(slot >= 0 && slot < static_cast<int>(slots_.size())) << "slot " << slot;
   Slot& s = *slots_[slot];
   const int64_t R = s.ctx.rows(), C = cfg_.hidden_size;
-  Tensor dx = s.stash.alloc(DType::F32, {R, C});
+  dgrad_.reset();
+  Tensor dx = dgrad_.alloc(DType::F32, {R, C});
   if (has_head_) {
     head_backward(s, dx);
+    s.stash.rewind(s.head_mark);  // the logits and the head's stash are dead now
   } else {
     ASCENT_CHECK(doutput) << "stage_backward: a stage without the head needs doutput";
     std::memcpy(dx.data(), doutput, dx.nbytes());
@@ -417,7 +460,7 @@ LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, Dropout
   s.x_mid.assign(blocks_.size(), Tensor());
   s.blocks.assign(blocks_.size(), BlockStash());
   embed(s);
-  forward_blocks(s);
+  forward_blocks(s, /*train=*/false);
   head_logits(s);
   LossSum loss = head_loss(s, /*train=*/false, 0.f);
   if (logits.defined()) {

@@ -26,6 +26,7 @@
 #include "model/layers/mlp.h"
 #include "model/layers/norm.h"
 #include "model/param_residency.h"
+#include "model/recompute.h"
 #include "model/tensor_parallel.h"
 #include "model/weights.h"
 
@@ -60,6 +61,8 @@ struct TransformerOptions {
   // Called around every use of the embedding, each block and the head (ZeRO-3); nullptr: all
   // parameters stay resident.
   ParamResidency* residency = nullptr;
+  // Layers whose stashes a training forward drops and the backward rebuilds (model/recompute.h).
+  RecomputePolicy recompute;
 };
 
 class Transformer {
@@ -92,7 +95,8 @@ class Transformer {
                        float grad_scale, LossSum* loss);
   // Backward of the micro-batch in `slot`. doutput: gradient w.r.t. stage_forward's output
   // (ignored on the last stage). Returns the gradient w.r.t. its input (undefined on the first
-  // stage), valid until the slot is reused.
+  // stage), valid until this object's next stage_backward. The slot's activations are freed as
+  // the backward passes them (recomputed groups are rebuilt first).
   Tensor stage_backward(int slot, const float* doutput);
 
   size_t activation_bytes_peak() const;
@@ -118,6 +122,12 @@ class Transformer {
     Tensor logits;              // [N, VL] (training: overwritten by their gradient)
     Tensor lm_eff, lm_norms;    // NormHead: normalised LM head rows (f32) and their norms
     bool trained = false;       // dlogits computed
+    bool dropped = false;       // the recomputed groups kept only their inputs
+    // Where each block's (or recomputed group's) allocations and the head's begin in `stash`:
+    // the backward frees them in reverse order as it goes, so a group rebuilt for its backward
+    // reuses the memory of the layers already done.
+    std::vector<Arena::Mark> block_mark;
+    Arena::Mark head_mark;
   };
 
   LayerContext begin(Slot& s, const MicroBatch& mb, DropoutMode dropout);
@@ -130,7 +140,12 @@ class Transformer {
   Tensor reduce_rows(const LayerContext& ctx, const Tensor& d, Arena& arena);
 
   void embed(Slot& s);
-  void forward_blocks(Slot& s);
+  // The chunk's layers; with train, the recomputed groups keep only their inputs.
+  void forward_blocks(Slot& s, bool train);
+  // Block i of the chunk: s.x[i] -> s.x_mid[i], s.x[i + 1] and s.blocks[i], in s.stash.
+  void forward_block(Slot& s, size_t i);
+  // Rebuilds the stashes of group g (freed above its input) just before its backward.
+  void recompute_group(Slot& s, const LayerGroup& g);
   void head_logits(Slot& s);
   // The loss of s.logits and, with grad_scale != 0 (training), dlogits in place.
   LossSum head_loss(Slot& s, bool train, float grad_scale);
@@ -148,9 +163,11 @@ class Transformer {
   SelfAttention attention_;
   Mlp mlp_;
   std::vector<int64_t> blocks_;  // indices into params().blocks of this chunk's layers
+  std::vector<LayerGroup> groups_;  // blocks_ in run/recompute groups
   bool has_embedding_ = true, has_head_ = true;
   int64_t vocab_start_ = 0, vocab_rows_ = 0, vocab_valid_ = 0;  // this rank's vocabulary slice
   Arena scratch_;
+  Arena dgrad_;  // stage_backward's running gradient of the residual stream
   std::vector<std::unique_ptr<Slot>> slots_;
   ParamResidency* residency_ = nullptr;
   // Scoped acquire/release of a region (no-op without residency hooks).

@@ -91,6 +91,18 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
                "gradient elements per data-parallel all-reduce bucket (0: max(40M, 1M x DP))");
   c.add_option("--make-vocab-size-divisible-by", a.make_vocab_size_divisible_by,
                "pad the vocabulary rows to a multiple of this times TP");
+  c.add_option("--recompute-granularity", a.recompute_granularity,
+               "full: drop layers' activations after the forward and recompute them in the "
+               "backward; selective: accepted, attention scores are never stored anyway");
+  c.add_option("--recompute-method", a.recompute_method,
+               "with full: uniform (groups of --recompute-num-layers layers) or block (the first "
+               "--recompute-num-layers layers of each stage)");
+  c.add_option("--recompute-num-layers", a.recompute_num_layers, "layers per group (uniform) or "
+               "recomputed layers per stage (block); default 1");
+  c.add_flag("--checkpoint-activations", a.checkpoint_activations,
+             "= --recompute-granularity full --recompute-method uniform");
+  c.add_option("--checkpoint-num-layers", a.checkpoint_num_layers,
+               "with --checkpoint-activations: = --recompute-num-layers");
 
   c.add_option("--save", a.save, "checkpoint directory");
   c.add_option("--save-interval", a.save_interval);
@@ -150,10 +162,51 @@ void TrainArgs::finalize() {
   if (ddp_bucket_size < 0) throw error("[train] --ddp-bucket-size must be >= 0");
   if (distributed_timeout_minutes < 0)
     throw error("[train] --distributed-timeout-minutes must be >= 0");
+  finalize_recompute();
   lr.style = parse_lr_decay_style(lr_decay_style);
   if (lr.decay_iters == 0) lr.decay_iters = train_iters;
   lr.validate();
   optim.validate();
+}
+
+void TrainArgs::finalize_recompute() {
+  if (checkpoint_activations) {
+    if (!recompute_granularity.empty() && recompute_granularity != "full")
+      throw error("[train] --checkpoint-activations means --recompute-granularity full, not '",
+                  recompute_granularity, "'");
+    if (checkpoint_num_layers != 0 && recompute_num_layers != 0 &&
+        checkpoint_num_layers != recompute_num_layers)
+      throw error("[train] --checkpoint-num-layers ", checkpoint_num_layers,
+                  " and --recompute-num-layers ", recompute_num_layers, " disagree");
+    recompute_granularity = "full";
+    if (recompute_num_layers == 0) recompute_num_layers = checkpoint_num_layers;
+  } else if (checkpoint_num_layers != 0) {
+    throw error("[train] --checkpoint-num-layers needs --checkpoint-activations");
+  }
+  if (!recompute_granularity.empty() && recompute_granularity != "full" &&
+      recompute_granularity != "selective")
+    throw error("[train] --recompute-granularity '", recompute_granularity,
+                "': expected full or selective");
+  const bool full = recompute_granularity == "full";
+  if (!full && (!recompute_method.empty() || recompute_num_layers != 0))
+    throw error("[train] --recompute-method and --recompute-num-layers need "
+                "--recompute-granularity full");
+  if (recompute_num_layers < 0) throw error("[train] --recompute-num-layers must be >= 1");
+  if (full) {
+    if (recompute_method.empty()) recompute_method = "uniform";
+    if (recompute_num_layers == 0) recompute_num_layers = 1;
+    parse_recompute_method(recompute_method);  // throws naming the flag
+  }
+}
+
+RecomputePolicy TrainArgs::recompute_policy() const {
+  RecomputePolicy p;
+  p.full = recompute_granularity == "full";
+  if (p.full) {
+    p.method = parse_recompute_method(recompute_method);
+    p.num_layers = recompute_num_layers;
+  }
+  return p;
 }
 
 nlohmann::json TrainArgs::to_json() const {
@@ -191,6 +244,8 @@ nlohmann::json TrainArgs::to_json() const {
       {"distributed-timeout-minutes", distributed_timeout_minutes},
       {"make-vocab-size-divisible-by", make_vocab_size_divisible_by},
       {"ddp-bucket-size", ddp_bucket_size},
+      {"recompute-granularity", recompute_granularity}, {"recompute-method", recompute_method},
+      {"recompute-num-layers", recompute_num_layers},
   };
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/config.h"
+#include "model/recompute.h"
 #include "optim/lr_schedule.h"
 #include "optim/optimizer.h"
 
@@ -64,6 +65,14 @@ struct TrainArgs {
   int64_t ddp_bucket_size = 0;  // elements per gradient all-reduce bucket; 0: max(40M, 1M x DP)
   int64_t make_vocab_size_divisible_by = 1;
 
+  // Activation recompute (model/recompute.h), Megatron's flags; --checkpoint-activations and
+  // --checkpoint-num-layers are the older spelling of full / uniform / N.
+  std::string recompute_granularity;  // "", "full" or "selective"
+  std::string recompute_method;       // "uniform" or "block" (full only; default uniform)
+  int64_t recompute_num_layers = 0;   // 0: 1
+  bool checkpoint_activations = false;
+  int64_t checkpoint_num_layers = 0;
+
   // Checkpoints, evaluation, logging.
   std::string save, load;
   int64_t save_interval = 0;
@@ -79,8 +88,14 @@ struct TrainArgs {
   // --optimized-pipeline), else global / (micro x dp) times --micro-batch-size. Throws naming the
   // flag when they do not add up to the global batch.
   std::vector<int64_t> micro_batch_sizes(int dp_size) const;
-  // The effective configuration (every flag) as JSON.
+  // The recompute policy of every model chunk (after finalize()).
+  RecomputePolicy recompute_policy() const;
+  // The effective configuration (every flag) as JSON; --checkpoint-activations appears as the
+  // recompute flags it stands for.
   nlohmann::json to_json() const;
+
+ private:
+  void finalize_recompute();
 };
 
 // Registers every flag on `cmd` bound to `args`.

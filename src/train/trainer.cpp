@@ -154,6 +154,7 @@ void Trainer::build_model(const ModelConfig& cfg) {
     o.chunk = c;
     o.slots = slots_;
     o.residency = zero_ ? static_cast<ParamResidency*>(zero_.get()) : overlap_.get();
+    o.recompute = args_.recompute_policy();
     chunks_.push_back(std::make_unique<Transformer>(*weights_, o));
   }
 
@@ -438,6 +439,9 @@ IterationStats Trainer::train_step() {
   }
   s.seconds = timer.seconds();
   s.tokens_per_s = static_cast<double>(s.real_tokens) / s.seconds;
+  size_t activation_bytes = 0;
+  for (const auto& chunk : chunks_) activation_bytes += chunk->activation_bytes_peak();
+  s.activation_mib = static_cast<double>(activation_bytes) / 1048576.0;
   return s;
 }
 
@@ -450,13 +454,15 @@ void Trainer::log_iteration(const IterationStats& s) {
                   "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%.9g,\"lr\":%.9g,"
                   "\"grad_norm\":%.9g,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
                   "\"mfu\":%.4f,\"tokens\":%lld,\"real_tokens\":%lld,\"loss_tokens\":%lld,"
-                  "\"padding\":%.6f,\"tp_bytes\":%lld,\"dp_bytes\":%lld,\"pp_bytes\":%lld}\n",
+                  "\"padding\":%.6f,\"tp_bytes\":%lld,\"dp_bytes\":%lld,\"pp_bytes\":%lld,"
+                  "\"activation_mib\":%.2f}\n",
                   static_cast<long long>(s.iteration), static_cast<long long>(consumed), s.loss,
                   static_cast<double>(s.lr), s.grad_norm, s.seconds * 1e3, s.tokens_per_s,
                   gflops / 1e3, gflops / peak_gflops_, static_cast<long long>(s.tokens),
                   static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),
                   s.padding(), static_cast<long long>(s.tp_bytes),
-                  static_cast<long long>(s.dp_bytes), static_cast<long long>(s.pp_bytes));
+                  static_cast<long long>(s.dp_bytes), static_cast<long long>(s.pp_bytes),
+                  s.activation_mib);
     metrics_ << line;
     metrics_.flush();
   }
@@ -576,6 +582,16 @@ const std::vector<IterationStats>& Trainer::run() {
   ASCENT_LOG_INFO("model {}: {} parameters, {} layers, hidden {}, heads {}/{}, vocab {}; {}",
                   c.name, c.num_params(), c.num_layers, c.hidden_size, c.num_attention_heads,
                   c.num_query_groups, c.vocab_size, args_.bf16 ? "bf16 mixed precision" : "f32");
+  const RecomputePolicy recompute = args_.recompute_policy();
+  if (recompute.full)
+    ASCENT_LOG_INFO("activation recompute: full, {} ({} {} layer{} of each stage; their "
+                    "activations are rebuilt in the backward)",
+                    args_.recompute_method,
+                    recompute.method == RecomputeMethod::kUniform ? "groups of" : "the first",
+                    recompute.num_layers, recompute.num_layers == 1 ? "" : "s");
+  else if (args_.recompute_granularity == "selective")
+    ASCENT_LOG_INFO("activation recompute: selective is what attention always does here (no "
+                    "score matrix is stored; its backward recomputes the probabilities)");
   while (iteration_ < args_.train_iters) {
     IterationStats s = train_step();
     history_.push_back(s);

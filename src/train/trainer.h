@@ -48,6 +48,8 @@ struct IterationStats {
   // Bytes this rank handed to the collectives and sends of its TP, DP and PP groups during the
   // step (parallel::Comm::payload_bytes); 0 in a single process.
   int64_t tp_bytes = 0, dp_bytes = 0, pp_bytes = 0;
+  // This rank's activation memory high-water mark so far (stashes and scratch of its chunks).
+  double activation_mib = 0;
   double padding() const {
     return tokens ? 1.0 - static_cast<double>(real_tokens) / static_cast<double>(tokens) : 0.0;
   }

@@ -46,7 +46,7 @@ double rel_err(const std::vector<float>& a, const std::vector<float>& ref) {
 // (all forwards of a micro-batch down the stages, then its backward up), with `in_flight`
 // micro-batches started before the first backward; compares with the whole model.
 void check_pipeline(const std::string& variant, const ModelParallelConfig& mp, int in_flight,
-                    float dropout) {
+                    float dropout, const RecomputePolicy& recompute = {}) {
   SCOPED_TRACE(variant + " pp " + std::to_string(mp.pipeline_model_parallel_size) +
                " chunks-layers " + std::to_string(mp.num_layers_per_virtual_pipeline_stage));
   ModelConfig cfg = tiny_config(variant);
@@ -77,6 +77,7 @@ void check_pipeline(const std::string& variant, const ModelParallelConfig& mp, i
       TransformerOptions o;
       o.chunk = c;
       o.slots = in_flight;
+      o.recompute = recompute;
       order[c * P + p] = {weights.back().get(),
                           std::make_unique<Transformer>(*weights.back(), o)};
     }
@@ -154,6 +155,21 @@ TEST(PipelineStages, InterleavedChunks) {
   mp.num_layers_per_virtual_pipeline_stage = 1;
   check_pipeline("gqa", mp, 2, 0.f);
   check_pipeline("bloom", mp, 1, 0.1f);
+}
+
+// Each stage drops its layers' activations after the forward and rebuilds them before the
+// backward while other micro-batches are in flight: same losses and gradients.
+TEST(PipelineStages, RecomputedStagesWithDropout) {
+  ModelParallelConfig mp;
+  mp.pipeline_model_parallel_size = 2;
+  mp.manual_layers = {3, 1};
+  RecomputePolicy uniform{true, RecomputeMethod::kUniform, 2};
+  check_pipeline("gqa", mp, 2, 0.1f, uniform);
+  check_pipeline("bloom", mp, 2, 0.1f, uniform);
+  RecomputePolicy block{true, RecomputeMethod::kBlock, 1};
+  mp.manual_layers.clear();
+  mp.num_layers_per_virtual_pipeline_stage = 1;
+  check_pipeline("gqa", mp, 2, 0.1f, block);
 }
 
 }  // namespace

@@ -62,6 +62,12 @@ layout() {
     tp2pp2dp2)    np=8; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
                                --sequence-parallel --use-distributed-optimizer) ;;
     tp2bf16)      np=2; flags=(--tensor-model-parallel-size 2 --bf16) ;;
+    # Activation recompute on top of a layout: same losses (the masks are drawn again).
+    tp2pp2sprc)   np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
+                               --sequence-parallel --recompute-granularity full
+                               --recompute-method uniform --recompute-num-layers 2) ;;
+    dp2zero3rc)   np=2; flags=(--zero-stage 3 --recompute-granularity full
+                               --recompute-method block --recompute-num-layers 3) ;;
     *) echo "unknown layout $1"; exit 2 ;;
   esac
 }

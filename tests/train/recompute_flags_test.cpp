@@ -1,0 +1,64 @@
+// The recompute flags (Megatron's names, and --checkpoint-activations) resolve to one policy, and
+// inconsistent combinations are refused naming the flag.
+#include <gtest/gtest.h>
+
+#include "support/test_dir.h"
+#include "train/train_args.h"
+
+namespace ascent {
+namespace {
+
+using testing::expect_error;
+
+TrainArgs args(const std::string& granularity, const std::string& method, int64_t layers) {
+  TrainArgs a;
+  a.data_path = {"corpus_text_document"};
+  a.recompute_granularity = granularity;
+  a.recompute_method = method;
+  a.recompute_num_layers = layers;
+  return a;
+}
+
+RecomputePolicy resolved(TrainArgs a) {
+  a.finalize();
+  return a.recompute_policy();
+}
+
+TEST(RecomputeFlags, Resolve) {
+  EXPECT_FALSE(resolved(args("", "", 0)).full);
+  EXPECT_FALSE(resolved(args("selective", "", 0)).full);
+  RecomputePolicy p = resolved(args("full", "", 0));
+  EXPECT_TRUE(p.full);
+  EXPECT_EQ(p.method, RecomputeMethod::kUniform);
+  EXPECT_EQ(p.num_layers, 1);
+  p = resolved(args("full", "block", 3));
+  EXPECT_EQ(p.method, RecomputeMethod::kBlock);
+  EXPECT_EQ(p.num_layers, 3);
+
+  TrainArgs legacy = args("", "", 0);
+  legacy.checkpoint_activations = true;
+  legacy.checkpoint_num_layers = 2;
+  p = resolved(legacy);
+  EXPECT_TRUE(p.full);
+  EXPECT_EQ(p.method, RecomputeMethod::kUniform);
+  EXPECT_EQ(p.num_layers, 2);
+  legacy.finalize();
+  EXPECT_EQ(legacy.to_json()["recompute-granularity"], "full");
+}
+
+TEST(RecomputeFlags, InconsistentCombinationsNameTheFlag) {
+  expect_error([] { resolved(args("everything", "", 0)); }, {"--recompute-granularity"});
+  expect_error([] { resolved(args("", "uniform", 0)); }, {"--recompute-method", "full"});
+  expect_error([] { resolved(args("selective", "", 2)); }, {"--recompute-num-layers", "full"});
+  expect_error([] { resolved(args("full", "sometimes", 0)); }, {"--recompute-method", "sometimes"});
+  expect_error([] { resolved(args("full", "", -1)); }, {"--recompute-num-layers"});
+  TrainArgs a = args("selective", "", 0);
+  a.checkpoint_activations = true;
+  expect_error([&] { resolved(a); }, {"--checkpoint-activations", "selective"});
+  TrainArgs b = args("", "", 0);
+  b.checkpoint_num_layers = 2;
+  expect_error([&] { resolved(b); }, {"--checkpoint-num-layers", "--checkpoint-activations"});
+}
+
+}  // namespace
+}  // namespace ascent
