@@ -2,6 +2,8 @@
 // checkpoint, greedy or sampled, with a KV cache. Prints each prompt and its continuation to
 // stdout and the throughput to stderr. Without a tokenizer, prompts and continuations are token
 // ids ("1 2 3").
+#include "inference/generate.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -17,7 +19,6 @@
 #include "cli/token_ids.h"
 #include "core/error.h"
 #include "core/timer.h"
-#include "inference/generate.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ascent::cli {
@@ -85,7 +86,8 @@ void run_generate(const GenerateArgs& a) {
   inference::sampling::validate(a.sampling);
   const std::vector<std::string> texts = read_prompts(a);
   std::unique_ptr<tokenizer::Tokenizer> tok;
-  if (!a.tokenizer_path.empty()) tok = tokenizer::load_tokenizer(a.tokenizer_type, a.tokenizer_path);
+  if (!a.tokenizer_path.empty())
+    tok = tokenizer::load_tokenizer(a.tokenizer_type, a.tokenizer_path);
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string& t : texts) {
     std::vector<int32_t> ids;
@@ -137,8 +139,9 @@ void run_generate(const GenerateArgs& a) {
 void add_generate_command(CLI::App& app) {
   auto a = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "continue prompts with a model (KV cache)");
-  cmd->add_option("--load", a->load, "HF model directory (config.json + safetensors) or ascent "
-                                     "checkpoint")
+  cmd->add_option("--load", a->load,
+                  "HF model directory (config.json + safetensors) or ascent "
+                  "checkpoint")
       ->required();
   cmd->add_option("--tokenizer-name-or-path", a->tokenizer_path,
                   "SentencePiece .model (or its directory); without it prompts are token ids");

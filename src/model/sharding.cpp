@@ -1,6 +1,5 @@
 #include "model/sharding.h"
 
-
 #include "core/error.h"
 #include "core/parse_number.h"
 

@@ -229,7 +229,8 @@ void Transformer::forward_block(Slot& s, size_t i) {
 
   Tensor h1 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
   norm_.forward(s.x[i], pm.norm1_w, pm.norm1_b, h1, &b.norm1, st);
-  Tensor h1_c = to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
+  Tensor h1_c =
+      to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
   s.x_mid[i] = st.alloc(DType::F32, {R, C});
   std::memcpy(s.x_mid[i].data(), s.x[i].data(), s.x[i].nbytes());
   attention_.forward(lc, h1_c, pc, pm, s.x_mid[i], &b.attn, s.mb.segment_ids);
@@ -237,7 +238,8 @@ void Transformer::forward_block(Slot& s, size_t i) {
 
   Tensor h2 = stash_normed ? st.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
   norm_.forward(s.x_mid[i], pm.norm2_w, pm.norm2_b, h2, &b.norm2, st);
-  Tensor h2_c = to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
+  Tensor h2_c =
+      to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
   s.x[i + 1] = st.alloc(DType::F32, {R, C});
   std::memcpy(s.x[i + 1].data(), s.x_mid[i].data(), s.x_mid[i].nbytes());
   mlp_.forward(lc, h2_c, pc, pm, s.x[i + 1], &b.mlp);
@@ -263,8 +265,8 @@ void Transformer::head_logits(Slot& s) {
   const bool stash_normed = ctx.compute == DType::F32 && !tp_.sp();
   Tensor h = stash_normed ? s.stash.alloc(DType::F32, {R, C}) : scratch_.alloc(DType::F32, {R, C});
   norm_.forward(s.x.back(), p.final_norm_w, p.final_norm_b, h, &s.final_norm, s.stash);
-  s.h_final_c = to_compute(ctx, gather_rows(ctx, h, ctx.compute == DType::F32 ? s.stash : scratch_),
-                           s.stash);
+  s.h_final_c =
+      to_compute(ctx, gather_rows(ctx, h, ctx.compute == DType::F32 ? s.stash : scratch_), s.stash);
   scratch_.reset();
 
   Tensor w = lm_head_weight_c(s);
@@ -306,9 +308,8 @@ LossSum Transformer::head_loss(Slot& s, bool train, float grad_scale) {
     if (tp_.active()) tp_.group->all_reduce_max(max.f32(), N);
     kernels::vocab_parallel_ce_sums(s.logits, s.mb.targets, vocab_start_, vocab_valid_, max, sums);
     if (tp_.active()) tp_.group->all_reduce_sum(sums.f32(), 2 * N);
-    kernels::vocab_parallel_ce_finish(s.logits, s.mb.targets, vocab_start_, vocab_valid_, max,
-                                      sums, cfg_.z_loss, grad_scale, losses,
-                                      train ? s.logits : Tensor());
+    kernels::vocab_parallel_ce_finish(s.logits, s.mb.targets, vocab_start_, vocab_valid_, max, sums,
+                                      cfg_.z_loss, grad_scale, losses, train ? s.logits : Tensor());
   }
   s.trained = train;
   const LossSum loss = sum_losses(losses, s.mb.targets);

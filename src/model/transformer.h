@@ -49,8 +49,8 @@ struct MicroBatch {
 enum class DropoutMode { kOff, kOn };
 
 struct LossSum {
-  double sum = 0.0;     // sum of per-token losses (z-loss included)
-  int64_t tokens = 0;   // tokens with a target
+  double sum = 0.0;    // sum of per-token losses (z-loss included)
+  int64_t tokens = 0;  // tokens with a target
   double mean() const { return tokens ? sum / static_cast<double>(tokens) : 0.0; }
 };
 
@@ -116,13 +116,13 @@ class Transformer {
     std::vector<Tensor> x;      // held layers + 1 residual stream states [rows, C]
     std::vector<Tensor> x_mid;  // residual after attention [rows, C]
     std::vector<BlockStash> blocks;
-    Tensor emb;                 // [rows, C] embedding before the embedding norm (Bloom)
+    Tensor emb;  // [rows, C] embedding before the embedding norm (Bloom)
     NormStash emb_norm, final_norm;
-    Tensor h_final_c;           // [N, C] final normed hidden state, compute dtype
-    Tensor logits;              // [N, VL] (training: overwritten by their gradient)
-    Tensor lm_eff, lm_norms;    // NormHead: normalised LM head rows (f32) and their norms
-    bool trained = false;       // dlogits computed
-    bool dropped = false;       // the recomputed groups kept only their inputs
+    Tensor h_final_c;         // [N, C] final normed hidden state, compute dtype
+    Tensor logits;            // [N, VL] (training: overwritten by their gradient)
+    Tensor lm_eff, lm_norms;  // NormHead: normalised LM head rows (f32) and their norms
+    bool trained = false;     // dlogits computed
+    bool dropped = false;     // the recomputed groups kept only their inputs
     // Where each block's (or recomputed group's) allocations and the head's begin in `stash`:
     // the backward frees them in reverse order as it goes, so a group rebuilt for its backward
     // reuses the memory of the layers already done.
@@ -158,11 +158,11 @@ class Transformer {
   ModelWeights& w_;
   const ModelConfig& cfg_;
   TensorParallelism tp_;
-  Norm norm_;       // every norm of the model (same type and eps)
-  Norm emb_norm_;   // Bloom's embedding LayerNorm
+  Norm norm_;      // every norm of the model (same type and eps)
+  Norm emb_norm_;  // Bloom's embedding LayerNorm
   SelfAttention attention_;
   Mlp mlp_;
-  std::vector<int64_t> blocks_;  // indices into params().blocks of this chunk's layers
+  std::vector<int64_t> blocks_;     // indices into params().blocks of this chunk's layers
   std::vector<LayerGroup> groups_;  // blocks_ in run/recompute groups
   bool has_embedding_ = true, has_head_ = true;
   int64_t vocab_start_ = 0, vocab_rows_ = 0, vocab_valid_ = 0;  // this rank's vocabulary slice

@@ -1,6 +1,5 @@
 #include "train/train_args.h"
 
-
 #include "core/error.h"
 #include "core/parse_number.h"
 
@@ -97,7 +96,8 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_option("--recompute-method", a.recompute_method,
                "with full: uniform (groups of --recompute-num-layers layers) or block (the first "
                "--recompute-num-layers layers of each stage)");
-  c.add_option("--recompute-num-layers", a.recompute_num_layers, "layers per group (uniform) or "
+  c.add_option("--recompute-num-layers", a.recompute_num_layers,
+               "layers per group (uniform) or "
                "recomputed layers per stage (block); default 1");
   c.add_flag("--checkpoint-activations", a.checkpoint_activations,
              "= --recompute-granularity full --recompute-method uniform");
@@ -147,8 +147,9 @@ void TrainArgs::finalize() {
     throw error("[train] --sequence-parallel needs --tensor-model-parallel-size > 1");
   if (zero_stage < 0 || zero_stage > 3) throw error("[train] --zero-stage must be 0, 1, 2 or 3");
   if (zero_stage == 3 && pipeline_model_parallel_size > 1)
-    throw error("[train] --zero-stage 3 needs --pipeline-model-parallel-size 1 (ZeRO-3 shards "
-                "every parameter over data-parallel ranks; use ZeRO-1/2 with pipelines)");
+    throw error(
+        "[train] --zero-stage 3 needs --pipeline-model-parallel-size 1 (ZeRO-3 shards "
+        "every parameter over data-parallel ranks; use ZeRO-1/2 with pipelines)");
   if (!foldx_mode.empty() && foldx_mode != "aiao")
     throw error("[train] --foldx-mode '", foldx_mode, "': only aiao");
   if (!foldx_mode.empty() && num_layers_per_virtual_pipeline_stage == 0)
@@ -189,8 +190,9 @@ void TrainArgs::finalize_recompute() {
                 "': expected full or selective");
   const bool full = recompute_granularity == "full";
   if (!full && (!recompute_method.empty() || recompute_num_layers != 0))
-    throw error("[train] --recompute-method and --recompute-num-layers need "
-                "--recompute-granularity full");
+    throw error(
+        "[train] --recompute-method and --recompute-num-layers need "
+        "--recompute-granularity full");
   if (recompute_num_layers < 0) throw error("[train] --recompute-num-layers must be >= 1");
   if (full) {
     if (recompute_method.empty()) recompute_method = "uniform";
@@ -211,40 +213,72 @@ RecomputePolicy TrainArgs::recompute_policy() const {
 
 nlohmann::json TrainArgs::to_json() const {
   return {
-      {"model", model}, {"num-layers", num_layers}, {"hidden-size", hidden_size},
-      {"ffn-hidden-size", ffn_hidden_size}, {"num-attention-heads", num_attention_heads},
-      {"group-query-attention", group_query_attention}, {"num-query-groups", num_query_groups},
-      {"max-position-embeddings", max_position_embeddings}, {"vocab-size", vocab_size},
-      {"position-embedding-type", position_embedding_type}, {"normalization", normalization},
-      {"norm-epsilon", norm_epsilon}, {"init-method-std", init_method_std},
-      {"attention-dropout", attention_dropout}, {"hidden-dropout", hidden_dropout},
-      {"micro-batch-size", micro_batch_size}, {"global-batch-size", global_batch_size},
-      {"seq-length", seq_length}, {"train-iters", train_iters}, {"data-path", data_path},
-      {"split", split}, {"tokenizer-type", tokenizer_type},
+      {"model", model},
+      {"num-layers", num_layers},
+      {"hidden-size", hidden_size},
+      {"ffn-hidden-size", ffn_hidden_size},
+      {"num-attention-heads", num_attention_heads},
+      {"group-query-attention", group_query_attention},
+      {"num-query-groups", num_query_groups},
+      {"max-position-embeddings", max_position_embeddings},
+      {"vocab-size", vocab_size},
+      {"position-embedding-type", position_embedding_type},
+      {"normalization", normalization},
+      {"norm-epsilon", norm_epsilon},
+      {"init-method-std", init_method_std},
+      {"attention-dropout", attention_dropout},
+      {"hidden-dropout", hidden_dropout},
+      {"micro-batch-size", micro_batch_size},
+      {"global-batch-size", global_batch_size},
+      {"seq-length", seq_length},
+      {"train-iters", train_iters},
+      {"data-path", data_path},
+      {"split", split},
+      {"tokenizer-type", tokenizer_type},
       {"tokenizer-name-or-path", tokenizer_name_or_path},
       {"is-instruction-dataset", is_instruction_dataset},
-      {"variable-seq-lengths", variable_seq_lengths}, {"pack", pack},
-      {"reset-position-ids", reset_position_ids}, {"reset-attention-mask", reset_attention_mask},
-      {"eod-mask-loss", eod_mask_loss}, {"optimizer", optim.name},
-      {"lr", lr.lr}, {"min-lr", lr.min_lr}, {"lr-decay-style", lr_decay_style},
-      {"lr-warmup-iters", lr.warmup_iters}, {"lr-decay-iters", lr.decay_iters},
-      {"adam-beta1", optim.beta1}, {"adam-beta2", optim.beta2}, {"adam-eps", optim.eps},
-      {"weight-decay", optim.weight_decay}, {"sgd-momentum", optim.momentum},
-      {"clip-grad", clip_grad}, {"bf16", bf16}, {"seed", seed}, {"save", save},
-      {"save-interval", save_interval}, {"load", load}, {"finetune", finetune},
-      {"eval-interval", eval_interval}, {"eval-iters", eval_iters},
-      {"log-interval", log_interval}, {"metrics-file", metrics_file},
+      {"variable-seq-lengths", variable_seq_lengths},
+      {"pack", pack},
+      {"reset-position-ids", reset_position_ids},
+      {"reset-attention-mask", reset_attention_mask},
+      {"eod-mask-loss", eod_mask_loss},
+      {"optimizer", optim.name},
+      {"lr", lr.lr},
+      {"min-lr", lr.min_lr},
+      {"lr-decay-style", lr_decay_style},
+      {"lr-warmup-iters", lr.warmup_iters},
+      {"lr-decay-iters", lr.decay_iters},
+      {"adam-beta1", optim.beta1},
+      {"adam-beta2", optim.beta2},
+      {"adam-eps", optim.eps},
+      {"weight-decay", optim.weight_decay},
+      {"sgd-momentum", optim.momentum},
+      {"clip-grad", clip_grad},
+      {"bf16", bf16},
+      {"seed", seed},
+      {"save", save},
+      {"save-interval", save_interval},
+      {"load", load},
+      {"finetune", finetune},
+      {"eval-interval", eval_interval},
+      {"eval-iters", eval_iters},
+      {"log-interval", log_interval},
+      {"metrics-file", metrics_file},
       {"tensor-model-parallel-size", tensor_model_parallel_size},
       {"pipeline-model-parallel-size", pipeline_model_parallel_size},
       {"sequence-parallel", sequence_parallel},
       {"num-layers-per-virtual-pipeline-stage", num_layers_per_virtual_pipeline_stage},
-      {"manual-layers", manual_layers}, {"optimized-pipeline", optimized_pipeline},
-      {"manual-mbs", manual_mbs}, {"use-distributed-optimizer", use_distributed_optimizer},
-      {"zero-stage", zero_stage}, {"foldx-mode", foldx_mode},
+      {"manual-layers", manual_layers},
+      {"optimized-pipeline", optimized_pipeline},
+      {"manual-mbs", manual_mbs},
+      {"use-distributed-optimizer", use_distributed_optimizer},
+      {"zero-stage", zero_stage},
+      {"foldx-mode", foldx_mode},
       {"distributed-timeout-minutes", distributed_timeout_minutes},
       {"make-vocab-size-divisible-by", make_vocab_size_divisible_by},
       {"ddp-bucket-size", ddp_bucket_size},
-      {"recompute-granularity", recompute_granularity}, {"recompute-method", recompute_method},
+      {"recompute-granularity", recompute_granularity},
+      {"recompute-method", recompute_method},
       {"recompute-num-layers", recompute_num_layers},
   };
 }
@@ -266,7 +300,8 @@ std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
   } else {
     std::string bad;
     auto parsed = parse_int_list(manual_mbs, &bad);
-    if (!parsed) throw error("[train] --manual-mbs '", manual_mbs, "': '", bad, "' is not an integer");
+    if (!parsed)
+      throw error("[train] --manual-mbs '", manual_mbs, "': '", bad, "' is not an integer");
     mbs = std::move(*parsed);
     for (int64_t v : mbs)
       if (v < 1)
@@ -299,16 +334,23 @@ ModelConfig model_config_from_args(const TrainArgs& a, int64_t tokenizer_vocab) 
   if (a.max_position_embeddings) c.max_position_embeddings = a.max_position_embeddings;
   if (a.seq_length > c.max_position_embeddings) c.max_position_embeddings = a.seq_length;
   if (!a.position_embedding_type.empty()) {
-    if (a.position_embedding_type == "rope") c.position = PositionType::Rope;
-    else if (a.position_embedding_type == "alibi") c.position = PositionType::Alibi;
-    else if (a.position_embedding_type == "absolute") c.position = PositionType::Absolute;
-    else throw error("[train] --position-embedding-type '", a.position_embedding_type,
-                     "' is not one of rope, alibi, absolute");
+    if (a.position_embedding_type == "rope")
+      c.position = PositionType::Rope;
+    else if (a.position_embedding_type == "alibi")
+      c.position = PositionType::Alibi;
+    else if (a.position_embedding_type == "absolute")
+      c.position = PositionType::Absolute;
+    else
+      throw error("[train] --position-embedding-type '", a.position_embedding_type,
+                  "' is not one of rope, alibi, absolute");
   }
   if (!a.normalization.empty()) {
-    if (a.normalization == "RMSNorm") c.norm = NormType::RMSNorm;
-    else if (a.normalization == "LayerNorm") c.norm = NormType::LayerNorm;
-    else throw error("[train] --normalization '", a.normalization, "' is not RMSNorm or LayerNorm");
+    if (a.normalization == "RMSNorm")
+      c.norm = NormType::RMSNorm;
+    else if (a.normalization == "LayerNorm")
+      c.norm = NormType::LayerNorm;
+    else
+      throw error("[train] --normalization '", a.normalization, "' is not RMSNorm or LayerNorm");
   }
   if (a.norm_epsilon > 0.f) c.norm_eps = a.norm_epsilon;
   if (a.init_method_std > 0.f) c.init_method_std = a.init_method_std;

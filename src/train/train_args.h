@@ -4,10 +4,9 @@
 // run and checkpoint directory.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "model/config.h"
 #include "model/recompute.h"
@@ -58,9 +57,9 @@ struct TrainArgs {
   std::string manual_layers;                          // "5,6,6,5": layers per pipeline stage
   bool optimized_pipeline = false;                    // with --manual-mbs
   std::string manual_mbs;  // example-config-1, example-config-2 or "n1,n2,...": micro-batch sizes
-  bool use_distributed_optimizer = false;             // ZeRO-1
-  int zero_stage = 0;                                 // 0-3; --use-distributed-optimizer = 1
-  std::string foldx_mode;                             // "aiao" or empty
+  bool use_distributed_optimizer = false;  // ZeRO-1
+  int zero_stage = 0;                      // 0-3; --use-distributed-optimizer = 1
+  std::string foldx_mode;                  // "aiao" or empty
   double distributed_timeout_minutes = 10;
   int64_t ddp_bucket_size = 0;  // elements per gradient all-reduce bucket; 0: max(40M, 1M x DP)
   int64_t make_vocab_size_divisible_by = 1;

@@ -95,7 +95,8 @@ void Trainer::setup_parallel() {
     watchdog_ = std::make_unique<parallel::Watchdog>(rank, pc.distributed_timeout_minutes * 60.0);
   topo_ = std::make_unique<parallel::Topology>(pc, watchdog_.get());
   parallel::check_flag_agreement(topo_->world(), agreed_flags(args_));
-  if (topo_->tp_size() > 1) tp_group_ = std::make_unique<parallel::tp::CommTensorParallel>(topo_->tp());
+  if (topo_->tp_size() > 1)
+    tp_group_ = std::make_unique<parallel::tp::CommTensorParallel>(topo_->tp());
 }
 
 void Trainer::build_model(const ModelConfig& cfg) {
@@ -105,11 +106,11 @@ void Trainer::build_model(const ModelConfig& cfg) {
   if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
-  weights_ = std::make_unique<ModelWeights>(
-      cfg, args_.bf16 ? DType::BF16 : DType::F32, mp_.shard(cfg, tp_rank, pp_rank),
-      args_.zero() == 3   ? Residency::kOnDemand
-      : args_.zero() == 2 ? Residency::kGradsOnDemand
-                          : Residency::kResident);
+  weights_ = std::make_unique<ModelWeights>(cfg, args_.bf16 ? DType::BF16 : DType::F32,
+                                            mp_.shard(cfg, tp_rank, pp_rank),
+                                            args_.zero() == 3   ? Residency::kOnDemand
+                                            : args_.zero() == 2 ? Residency::kGradsOnDemand
+                                                                : Residency::kResident);
   if (args_.zero() > 0)
     sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
   if (args_.zero() >= 2) {
@@ -283,8 +284,8 @@ void Trainer::log_layout() const {
   in.gather_slots = 1;
   const parallel::MemoryReport rep = parallel::memory_report(in);
   const int W = topo_->world_size();
-  std::vector<int64_t> mine = {N, have[0], have[1], have[2], have[3], rep.total() - rep.scratch_bytes,
-                               rep.shard};
+  std::vector<int64_t> mine = {
+      N, have[0], have[1], have[2], have[3], rep.total() - rep.scratch_bytes, rep.shard};
   std::vector<int64_t> all(mine.size() * W);
   topo_->world().all_gather(mine.data(), static_cast<int64_t>(mine.size()), all.data());
   ASCENT_LOG_INFO("layout: {} ranks = TP {} x DP {} x PP {}{}{}{}; ZeRO stage {}", W,
@@ -298,8 +299,9 @@ void Trainer::log_layout() const {
     const int64_t* v = all.data() + w * mine.size();
     const parallel::Coord c = topo_->layout().coord(w);
     ASCENT_LOG_INFO(
-        " rank {} (tp {} dp {} pp {}): {} parameters; compute {:.2f} + master {:.2f} + grads {:.2f} "
-        "+ optimizer {:.2f} = {:.2f} MiB (analytic {:.2f} MiB; ZeRO shard {} elements)",
+        " rank {} (tp {} dp {} pp {}): {} parameters; compute {:.2f} + master {:.2f} + "
+        "grads {:.2f} + optimizer {:.2f} = {:.2f} MiB (analytic {:.2f} MiB; ZeRO shard {} "
+        "elements)",
         w, c.tp, c.dp, c.pp, v[0], v[1] * mib, v[2] * mib, v[3] * mib, v[4] * mib,
         (v[1] + v[2] + v[3] + v[4]) * mib, v[5] * mib, v[6]);
   }
@@ -322,7 +324,8 @@ void Trainer::on_chunk_done(int chunk) {
 void Trainer::finish_gradients() {
   const ModelConfig& cfg = config();
   // The tied embedding's two copies (first and last stage) get the sum of their gradients.
-  if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings && topo_->embedding().member()) {
+  if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings &&
+      topo_->embedding().member()) {
     for (const Range& r : deferred_ranges_)
       topo_->embedding().all_reduce(weights_->grad() + r.begin, r.count);
   }
@@ -341,13 +344,16 @@ void Trainer::finish_gradients() {
 }
 
 double Trainer::grad_norm() const {
-  if (!distributed()) return global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
+  if (!distributed())
+    return global_grad_norm(weights_->grad(), static_cast<size_t>(weights_->size()));
   if (zero_)
     return sharding_->shard_grad_norm(zero_->grad_shard(), &topo_->model_parallel(),
                                       counted_ranges_);
-  if (sharding_) return sharding_->grad_norm(weights_->grad(), &topo_->model_parallel(), counted_ranges_);
+  if (sharding_)
+    return sharding_->grad_norm(weights_->grad(), &topo_->model_parallel(), counted_ranges_);
   double sq = 0;
-  for (const Range& r : counted_ranges_) sq += parallel::zero::sum_squares(weights_->grad() + r.begin, r.count);
+  for (const Range& r : counted_ranges_)
+    sq += parallel::zero::sum_squares(weights_->grad() + r.begin, r.count);
   topo_->model_parallel().all_reduce(&sq, 1);
   return std::sqrt(sq);
 }
@@ -491,7 +497,12 @@ double Trainer::evaluate() {
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i) {
     valid_batches_->next(b);
-    const MicroBatch mb{b.B, b.T, b.tokens.data(), b.targets.data(), b.positions_or_null(), 0,
+    const MicroBatch mb{b.B,
+                        b.T,
+                        b.tokens.data(),
+                        b.targets.data(),
+                        b.positions_or_null(),
+                        0,
                         b.segments_or_null()};
     if (pp == 1 && V == 1) {
       sum += chunks_[0]->forward(mb).mean();
@@ -584,14 +595,16 @@ const std::vector<IterationStats>& Trainer::run() {
                   c.num_query_groups, c.vocab_size, args_.bf16 ? "bf16 mixed precision" : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
-    ASCENT_LOG_INFO("activation recompute: full, {} ({} {} layer{} of each stage; their "
-                    "activations are rebuilt in the backward)",
-                    args_.recompute_method,
-                    recompute.method == RecomputeMethod::kUniform ? "groups of" : "the first",
-                    recompute.num_layers, recompute.num_layers == 1 ? "" : "s");
+    ASCENT_LOG_INFO(
+        "activation recompute: full, {} ({} {} layer{} of each stage; their "
+        "activations are rebuilt in the backward)",
+        args_.recompute_method,
+        recompute.method == RecomputeMethod::kUniform ? "groups of" : "the first",
+        recompute.num_layers, recompute.num_layers == 1 ? "" : "s");
   else if (args_.recompute_granularity == "selective")
-    ASCENT_LOG_INFO("activation recompute: selective is what attention always does here (no "
-                    "score matrix is stored; its backward recomputes the probabilities)");
+    ASCENT_LOG_INFO(
+        "activation recompute: selective is what attention always does here (no "
+        "score matrix is stored; its backward recomputes the probabilities)");
   while (iteration_ < args_.train_iters) {
     IterationStats s = train_step();
     history_.push_back(s);
@@ -605,7 +618,8 @@ const std::vector<IterationStats>& Trainer::run() {
       save();
   }
   const double v = evaluate();
-  if (!std::isnan(v)) ASCENT_LOG_INFO(" validation loss at the end: {:.4f} (ppl {:.2f})", v, std::exp(v));
+  if (!std::isnan(v))
+    ASCENT_LOG_INFO(" validation loss at the end: {:.4f} (ppl {:.2f})", v, std::exp(v));
   if (!args_.save.empty()) save();
   return history_;
 }

@@ -28,15 +28,15 @@
 #include "parallel/topology.h"
 #include "parallel/tp/comm_tensor_parallel.h"
 #include "parallel/watchdog.h"
-#include "train/train_args.h"
 #include "train/dp_overlap.h"
+#include "train/train_args.h"
 #include "train/zero_residency.h"
 
 namespace ascent {
 
 struct IterationStats {
   int64_t iteration = 0;
-  double loss = 0;          // mean over the micro-batches of their mean token loss
+  double loss = 0;  // mean over the micro-batches of their mean token loss
   float lr = 0;
   double grad_norm = 0;
   double seconds = 0;
@@ -100,11 +100,11 @@ class Trainer {
   std::unique_ptr<parallel::Watchdog> watchdog_;
   std::unique_ptr<parallel::Topology> topo_;
   std::unique_ptr<parallel::tp::CommTensorParallel> tp_group_;
-  std::unique_ptr<parallel::zero::Sharding> sharding_;      // ZeRO >= 1
-  std::unique_ptr<parallel::dp::GradReducer> reducer_;      // DP > 1
-  std::unique_ptr<parallel::pp::PipelineRunner> runner_;    // PP > 1
-  std::unique_ptr<ZeroResidency> zero_;                     // ZeRO-2 and 3
-  std::unique_ptr<DpOverlap> overlap_;                      // DP, ZeRO-0/1, one stage
+  std::unique_ptr<parallel::zero::Sharding> sharding_;    // ZeRO >= 1
+  std::unique_ptr<parallel::dp::GradReducer> reducer_;    // DP > 1
+  std::unique_ptr<parallel::pp::PipelineRunner> runner_;  // PP > 1
+  std::unique_ptr<ZeroResidency> zero_;                   // ZeRO-2 and 3
+  std::unique_ptr<DpOverlap> overlap_;                    // DP, ZeRO-0/1, one stage
   ModelParallelConfig mp_;
   std::vector<int64_t> micro_batch_sizes_;  // this rank's micro-batches of one step
   int slots_ = 1;                           // micro-batches in flight per chunk

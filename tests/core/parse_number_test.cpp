@@ -30,8 +30,13 @@ TEST(IntList, ParsesEveryItem) {
 
 TEST(IntList, NamesTheFirstBadItem) {
   const std::pair<const char*, const char*> cases[] = {
-      {"5,x,6", "x"}, {"1,2,", ""}, {"", ""}, {"1,,2", ""}, {"3 ,4", "3 "},
-      {"1.5", "1.5"}, {"99999999999999999999", "99999999999999999999"}};
+      {"5,x,6", "x"},
+      {"1,2,", ""},
+      {"", ""},
+      {"1,,2", ""},
+      {"3 ,4", "3 "},
+      {"1.5", "1.5"},
+      {"99999999999999999999", "99999999999999999999"}};
   for (const auto& [text, item] : cases) {
     std::string bad = "unset";
     EXPECT_FALSE(parse_int_list(text, &bad).has_value()) << text;

@@ -3,16 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
+#include "../train/train_test_util.h"
 #include "checkpoint/ascent_checkpoint.h"
 #include "checkpoint/hf_checkpoint.h"
-#include "../train/train_test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -97,8 +96,8 @@ namespace {
 // `ascent tokenize` and `ascent tokenizer encode/decode` print ids the library gives and decode
 // them back; a bad id names the flag.
 TEST(Cli, TokenizeEncodesAndDecodes) {
-  const std::string model = std::string(ASCENT_SOURCE_DIR) +
-                            "/../shared/data/tokenizers/llama2/tokenizer.model";
+  const std::string model =
+      std::string(ASCENT_SOURCE_DIR) + "/../shared/data/tokenizers/llama2/tokenizer.model";
   ASSERT_TRUE(fs::exists(model)) << model << " (../shared/data) is missing";
   const std::string tok = "--tokenizer-type SentencePiece --tokenizer-name-or-path " + model;
   CliRun e = run_ascent("tokenize " + tok + " --text 'Hello world'");
@@ -107,7 +106,8 @@ TEST(Cli, TokenizeEncodesAndDecodes) {
   CliRun d = run_ascent("tokenize " + tok + " --decode '[15043, 3186]'");
   ASSERT_EQ(d.rc, 0) << d.out;
   EXPECT_EQ(d.out, "Hello world\n");
-  CliRun t = run_ascent("tokenizer encode --tokenizer-name-or-path " + model + " --text 'Hello world'");
+  CliRun t =
+      run_ascent("tokenizer encode --tokenizer-name-or-path " + model + " --text 'Hello world'");
   ASSERT_EQ(t.rc, 0) << t.out;
   EXPECT_EQ(t.out, "15043 3186\n");
   CliRun bad = run_ascent("tokenizer decode --tokenizer-name-or-path " + model + " --ids 15043,x");

@@ -60,7 +60,8 @@ void check_pipeline(const std::string& variant, const ModelParallelConfig& mp, i
   whole.init_random(5);
   Transformer ref(whole);
   std::vector<double> ref_loss;
-  for (int64_t m = 0; m < M; ++m) ref_loss.push_back(ref.forward_backward(mbs[m].view(B, T), 0.1f).sum);
+  for (int64_t m = 0; m < M; ++m)
+    ref_loss.push_back(ref.forward_backward(mbs[m].view(B, T), 0.1f).sum);
 
   // Every (stage, chunk) in pipeline order.
   const int P = mp.pipeline_model_parallel_size, V = mp.virtual_stages(cfg);
@@ -78,8 +79,7 @@ void check_pipeline(const std::string& variant, const ModelParallelConfig& mp, i
       o.chunk = c;
       o.slots = in_flight;
       o.recompute = recompute;
-      order[c * P + p] = {weights.back().get(),
-                          std::make_unique<Transformer>(*weights.back(), o)};
+      order[c * P + p] = {weights.back().get(), std::make_unique<Transformer>(*weights.back(), o)};
     }
   }
   ASSERT_TRUE(order.front().t->first_stage());
@@ -91,7 +91,7 @@ void check_pipeline(const std::string& variant, const ModelParallelConfig& mp, i
     for (size_t v = 0; v < order.size(); ++v) {
       LossSum l;
       x = order[v].t->stage_forward(static_cast<int>(m % in_flight), mbs[m].view(B, T),
-                                   v ? x.f32() : nullptr, true, 0.1f, &l);
+                                    v ? x.f32() : nullptr, true, 0.1f, &l);
       if (v + 1 == order.size()) loss[m] = l.sum;
     }
   };

@@ -49,7 +49,7 @@ struct TrainedModel {
 
 // Two accumulated micro-batches of one model with the given policy.
 TrainedModel train(const ModelConfig& cfg, DType compute, const RecomputePolicy& policy, int64_t B,
-          int64_t T) {
+                   int64_t T) {
   std::unique_ptr<ModelWeights> w = testing::tiny_weights(cfg, compute, 11);
   TransformerOptions o;
   o.recompute = policy;
@@ -97,14 +97,14 @@ TEST(Recompute, ActivationMemoryFalls) {
   cfg.max_position_embeddings = 64;
   const int64_t B = 4, T = 64;
   const size_t none = train(cfg, DType::F32, {}, B, T).activation_bytes;
-  const size_t every = train(cfg, DType::F32, {true, RecomputeMethod::kUniform, 1}, B, T)
-                           .activation_bytes;
-  const size_t pairs = train(cfg, DType::F32, {true, RecomputeMethod::kUniform, 2}, B, T)
-                           .activation_bytes;
-  const size_t first4 = train(cfg, DType::F32, {true, RecomputeMethod::kBlock, 4}, B, T)
-                            .activation_bytes;
-  const size_t first1 = train(cfg, DType::F32, {true, RecomputeMethod::kBlock, 1}, B, T)
-                            .activation_bytes;
+  const size_t every =
+      train(cfg, DType::F32, {true, RecomputeMethod::kUniform, 1}, B, T).activation_bytes;
+  const size_t pairs =
+      train(cfg, DType::F32, {true, RecomputeMethod::kUniform, 2}, B, T).activation_bytes;
+  const size_t first4 =
+      train(cfg, DType::F32, {true, RecomputeMethod::kBlock, 4}, B, T).activation_bytes;
+  const size_t first1 =
+      train(cfg, DType::F32, {true, RecomputeMethod::kBlock, 1}, B, T).activation_bytes;
   EXPECT_LT(every, none / 2) << every << " vs " << none;
   EXPECT_LT(every, pairs);
   EXPECT_LT(pairs, first4);

@@ -209,7 +209,7 @@ template <bool kSeg>
 ASCENT_INLINE float biased_score(float raw, float fj, float qpos, float kpos, float slope) {
   const float dist = fj - qpos;  // j - i, exact for positions below 2^24
   return cpu::select(masked<kSeg>(fj, qpos, kpos), -std::numeric_limits<float>::infinity(),
-               raw + slope * dist);
+                     raw + slope * dist);
 }
 
 // The passes below take kpos == nullptr for causal-only attention; each dispatches once to the
