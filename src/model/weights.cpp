@@ -12,8 +12,8 @@ namespace ascent {
 ModelWeights::ModelWeights(const ModelConfig& cfg, DType compute_dtype, const ShardSpec& shard,
                            Residency residency)
     : cfg_((cfg.validate(), cfg)), layout_(cfg, shard), compute_dtype_(compute_dtype) {
-  if (compute_dtype != DType::F32 && compute_dtype != DType::BF16)
-    throw error("[model] compute dtype must be f32 or bf16, got ", dtype_name(compute_dtype));
+  if (compute_dtype != DType::F32 && compute_dtype != DType::BF16 && compute_dtype != DType::F16)
+    throw error("[model] compute dtype must be f32, bf16 or f16, got ", dtype_name(compute_dtype));
   auto make = [&](DType t, bool lazy) {
     const size_t bytes = static_cast<size_t>(layout_.total()) * dtype_size(t);
     return lazy ? Buffer::lazy(bytes) : Buffer(bytes);

@@ -21,7 +21,7 @@ Vec reference(const std::vector<int32_t>& tokens, const Vec& table, int64_t C) {
   return out;
 }
 
-TEST(Embedding, ForwardF32AndBf16) {
+TEST(Embedding, ForwardF32AndHalfTables) {
   for (auto [N, C] : test::kRowShapes) {
     SCOPED_TRACE(test::shape_name(N, C));
     const int64_t V = 11;
@@ -31,10 +31,13 @@ TEST(Embedding, ForwardF32AndBf16) {
     kernels::embedding_forward(tokens.data(), *table, *out);
     EXPECT_TRUE(test::near(*out, reference(tokens, test::to_vec(*table), C), 0.0));
 
-    OwnedTensor table16(DType::BF16, {V, C});
-    copy_convert(*table, *table16);
-    kernels::embedding_forward(tokens.data(), *table16, *out);
-    EXPECT_TRUE(test::near(*out, reference(tokens, test::to_vec(*table16), C), 0.0));
+    for (DType half : {DType::BF16, DType::F16}) {
+      OwnedTensor table16(half, {V, C});
+      copy_convert(*table, *table16);
+      kernels::embedding_forward(tokens.data(), *table16, *out);
+      EXPECT_TRUE(test::near(*out, reference(tokens, test::to_vec(*table16), C), 0.0))
+          << dtype_name(half);
+    }
   }
 }
 

@@ -40,7 +40,7 @@ void check_matmul(DType dtype, bool ta, bool tb, bool accumulate, const MatmulCa
   OwnedTensor a(dtype, {a32->size(0), a32->size(1)}), b(dtype, {b32->size(0), b32->size(1)});
   copy_convert(*a32, *a);
   copy_convert(*b32, *b);
-  // The reference uses the operands as the kernel sees them (rounded to bf16 when bf16).
+  // The reference uses the operands as the kernel sees them (rounded to bf16 / f16).
   const Vec want =
       reference(test::to_vec(*a), ta, test::to_vec(*b), tb, test::to_vec(*c), s, accumulate);
   kernels::matmul(*a, ta, *b, tb, *c, accumulate);
@@ -48,7 +48,7 @@ void check_matmul(DType dtype, bool ta, bool tb, bool accumulate, const MatmulCa
 }
 
 TEST(Matmul, AllTransposesAccumulateAndDtypes) {
-  for (DType dtype : {DType::F32, DType::BF16})
+  for (DType dtype : {DType::F32, DType::BF16, DType::F16})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (bool acc : {false, true})
@@ -68,17 +68,21 @@ TEST(Matmul, CachedPlanUsesNewBuffers) {
   }
 }
 
-// bf16 inputs must really be treated as bf16: products of the f32 originals differ measurably.
-TEST(Matmul, Bf16ReferenceIsNotF32) {
+// bf16 / f16 inputs must really be treated as such: products of the f32 originals differ
+// measurably.
+TEST(Matmul, HalfPrecisionReferenceIsNotF32) {
   const MatmulCase s{16, 16, 64};
-  auto a32 = test::randn({s.M, s.K}, 5), b32 = test::randn({s.K, s.N}, 6);
-  OwnedTensor a(DType::BF16, {s.M, s.K}), b(DType::BF16, {s.K, s.N});
-  copy_convert(*a32, *a);
-  copy_convert(*b32, *b);
-  auto c = test::zeros({s.M, s.N});
-  kernels::matmul(*a, false, *b, false, *c, false);
-  const Vec exact = reference(test::to_vec(*a32), false, test::to_vec(*b32), false, {}, s, false);
-  EXPECT_FALSE(test::near(*c, exact, 1e-4));
+  for (DType dtype : {DType::BF16, DType::F16}) {
+    auto a32 = test::randn({s.M, s.K}, 5), b32 = test::randn({s.K, s.N}, 6);
+    OwnedTensor a(dtype, {s.M, s.K}), b(dtype, {s.K, s.N});
+    copy_convert(*a32, *a);
+    copy_convert(*b32, *b);
+    auto c = test::zeros({s.M, s.N});
+    kernels::matmul(*a, false, *b, false, *c, false);
+    const Vec exact =
+        reference(test::to_vec(*a32), false, test::to_vec(*b32), false, {}, s, false);
+    EXPECT_FALSE(test::near(*c, exact, dtype == DType::BF16 ? 1e-4 : 1e-6)) << dtype_name(dtype);
+  }
 }
 
 TEST(MatmulDeathTest, RejectsMismatchedInnerDim) {

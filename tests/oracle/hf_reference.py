@@ -7,11 +7,11 @@ runs forward+backward in float64 with the family's HF semantics re-implemented
 in plain torch ops, and writes the results to golden.safetensors.
 
   /usr/bin/python3 tests/oracle/hf_reference.py --family FAMILY --out DIR
-      [--dtype f32|bf16] [--seed N] [--batch B] [--seq T] [--steps N]
+      [--dtype f32|bf16|f16] [--seed N] [--batch B] [--seq T] [--steps N]
 
 Outputs:
   DIR/hf/config.json        HF config with the architecture's real keys
-  DIR/hf/model.safetensors  weights, F32 or BF16 (--dtype)
+  DIR/hf/model.safetensors  weights, F32, BF16 or F16 (--dtype)
   DIR/golden.safetensors    input_ids I64[B,T], targets I64[B,T] (-100 = ignored),
                             logits F32[B,T,V], loss F32[1],
                             grad.<name> F32 (same shape as <name> in model.safetensors),
@@ -79,7 +79,7 @@ FAMILIES = {
 # HF config.json
 # ---------------------------------------------------------------------------
 def hf_config(family, s, dtype):
-    torch_dtype = "bfloat16" if dtype == "bf16" else "float32"
+    torch_dtype = {"bf16": "bfloat16", "f16": "float16"}.get(dtype, "float32")
     if family in ("llama", "llama2_gqa"):
         return {
             "architectures": ["LlamaForCausalLM"],
@@ -575,7 +575,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--family", required=True, choices=sorted(FAMILIES))
     ap.add_argument("--out", required=True, help="output directory (created)")
-    ap.add_argument("--dtype", default="f32", choices=["f32", "bf16"], help="storage dtype of model.safetensors")
+    ap.add_argument("--dtype", default="f32", choices=["f32", "bf16", "f16"], help="storage dtype of model.safetensors")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seq", type=int, default=20)
@@ -593,6 +593,8 @@ def main(argv=None):
     if a.dtype == "bf16":
         # The reference then runs on exactly the values a bf16 loader will see.
         params = OrderedDict((n, torch.from_numpy(round_to_bf16(t.numpy()))) for n, t in params.items())
+    elif a.dtype == "f16":
+        params = OrderedDict((n, t.to(torch.float16).to(torch.float32)) for n, t in params.items())
     ids, targets = make_batch(s, a.batch, a.seq, gen, ignore=not a.no_ignore)
 
     hf_dir = os.path.join(a.out, "hf")
@@ -600,9 +602,10 @@ def main(argv=None):
     with open(os.path.join(hf_dir, "config.json"), "w") as f:
         json.dump(hf_config(a.family, s, a.dtype), f, indent=2)
         f.write("\n")
-    tag = "BF16" if a.dtype == "bf16" else "F32"
+    tag = {"bf16": "BF16", "f16": "F16"}.get(a.dtype, "F32")
+    stored = (lambda t: t.numpy().astype("float16")) if a.dtype == "f16" else (lambda t: t.numpy())
     write_safetensors(os.path.join(hf_dir, "model.safetensors"),
-                      OrderedDict((n, t.numpy()) for n, t in params.items()),
+                      OrderedDict((n, stored(t)) for n, t in params.items()),
                       dtypes={n: tag for n in params})
 
     logits, loss, grads = run_reference(s, params, ids, targets)

@@ -18,6 +18,21 @@ void check_tokens(const int32_t* tokens, int64_t n, int64_t vocab) {
 ASCENT_VECTORIZE void copy_row_bf16(const bf16_t* src, float* dst, int64_t c) {
   for (int64_t j = 0; j < c; ++j) dst[j] = bf16_to_f32(src[j]);
 }
+void copy_row_f16(const f16_t* src, float* dst, int64_t c) {
+  for (int64_t j = 0; j < c; ++j) dst[j] = f16_to_f32(src[j]);
+}
+
+// Row r of a f32, bf16 or f16 table, widened to f32.
+void copy_row(const Tensor& table, int64_t r, float* dst) {
+  const int64_t C = table.size(1);
+  if (table.dtype() == DType::BF16) {
+    copy_row_bf16(table.bf16() + r * C, dst, C);
+  } else if (table.dtype() == DType::F16) {
+    copy_row_f16(table.f16() + r * C, dst, C);
+  } else {
+    std::copy(table.f32() + r * C, table.f32() + (r + 1) * C, dst);
+  }
+}
 
 ASCENT_VECTORIZE void add_row(const float* src, float* dst, int64_t c) {
   for (int64_t j = 0; j < c; ++j) dst[j] += src[j];
@@ -25,23 +40,15 @@ ASCENT_VECTORIZE void add_row(const float* src, float* dst, int64_t c) {
 
 }  // namespace
 
-// table may be f32 or bf16 (a compute copy); out is f32.
+// table may be f32, bf16 or f16 (a compute copy); out is f32.
 void embedding_forward(const int32_t* tokens, const Tensor& table, const Tensor& out) {
   const int64_t V = table.size(0), C = table.size(1), N = out.size(0);
   ASCENT_CHECK(table.ndim() == 2 && out.ndim() == 2 && out.size(1) == C)
       << "embedding_forward: table " << table.shape_str() << " out " << out.shape_str();
   check_tokens(tokens, N, V);
   float* po = out.f32();
-  if (table.dtype() == DType::BF16) {
-    const bf16_t* pt = table.bf16();
 #pragma omp parallel for schedule(static) if (N * C > 32768)
-    for (int64_t n = 0; n < N; ++n) copy_row_bf16(pt + tokens[n] * C, po + n * C, C);
-  } else {
-    const float* pt = table.f32();
-#pragma omp parallel for schedule(static) if (N * C > 32768)
-    for (int64_t n = 0; n < N; ++n)
-      std::copy(pt + tokens[n] * C, pt + (tokens[n] + 1) * C, po + n * C);
-  }
+  for (int64_t n = 0; n < N; ++n) copy_row(table, tokens[n], po + n * C);
 }
 
 // Deterministic: rows are grouped by token (stable sort), and each table row is owned by one
@@ -84,10 +91,8 @@ void embedding_forward_range(const int32_t* tokens, int64_t first, const Tensor&
     float* dst = po + n * C;
     if (r < 0 || r >= R) {
       std::fill(dst, dst + C, 0.f);
-    } else if (table.dtype() == DType::BF16) {
-      copy_row_bf16(table.bf16() + r * C, dst, C);
     } else {
-      std::copy(table.f32() + r * C, table.f32() + (r + 1) * C, dst);
+      copy_row(table, r, dst);
     }
   }
 }

@@ -3,10 +3,10 @@
 // Transposes are expressed as strides in the memory descriptors, so no operand is ever copied;
 // accumulate == true adds a sum post-op (c += a*b reads c once inside the kernel).
 //
-// bf16: oneDNN 2.6 has fast bf16 kernels only on AVX-512 CPUs; elsewhere it has none (AVX2) or
-// only the reference loop. Then the bf16 operands are widened to f32 (exact) in per-thread scratch
-// and the f32 kernel runs: the conversion is O(MK + NK) against O(MNK) work, and the result is
-// the same f32-accumulated product.
+// bf16 / f16: oneDNN 2.6 has fast kernels for them only on AVX-512 CPUs (bf16: avx512_core,
+// f16: avx512_core_fp16); elsewhere it has none or only the reference loop. Then the operands are
+// widened to f32 (exact) in per-thread scratch and the f32 kernel runs: the conversion is
+// O(MK + NK) against O(MNK) work, and the result is the same f32-accumulated product.
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -47,7 +47,7 @@ struct MatmulKeyHash {
 struct MatmulPlan {
   memory::desc a_md, b_md, c_md;
   dnnl::matmul prim;
-  bool widen_bf16 = false;  // operands are bf16 but prim is the f32 kernel
+  bool widen = false;  // operands are bf16 / f16 but prim is the f32 kernel
 };
 
 dnnl::engine& cpu_engine() {
@@ -77,7 +77,7 @@ dnnl::matmul try_primitive(const MatmulKey& k, memory::data_type in, MatmulPlan*
   try {
     dnnl::matmul::desc desc(plan->a_md, plan->b_md, plan->c_md);
     dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
-    if (in == memory::data_type::bf16 && std::strncmp(pd.impl_info_str(), "ref", 3) == 0) return {};
+    if (in != memory::data_type::f32 && std::strncmp(pd.impl_info_str(), "ref", 3) == 0) return {};
     return dnnl::matmul(pd);
   } catch (const dnnl::error&) {
     return {};
@@ -86,10 +86,11 @@ dnnl::matmul try_primitive(const MatmulKey& k, memory::data_type in, MatmulPlan*
 
 std::shared_ptr<const MatmulPlan> make_plan(const MatmulKey& k) {
   auto plan = std::make_shared<MatmulPlan>();
-  if (k.dtype == DType::BF16) {
-    plan->prim = try_primitive(k, memory::data_type::bf16, plan.get());
+  if (k.dtype != DType::F32) {
+    plan->prim = try_primitive(
+        k, k.dtype == DType::BF16 ? memory::data_type::bf16 : memory::data_type::f16, plan.get());
     if (plan->prim) return plan;
-    plan->widen_bf16 = true;
+    plan->widen = true;
   }
   plan->prim = try_primitive(k, memory::data_type::f32, plan.get());
   ASCENT_CHECK(bool(plan->prim)) << "oneDNN has no f32 matmul for M=" << k.M << " N=" << k.N
@@ -97,11 +98,15 @@ std::shared_ptr<const MatmulPlan> make_plan(const MatmulKey& k) {
   return plan;
 }
 
-// f32 copy of a bf16 operand in scratch that lives as long as the calling thread.
+// f32 copy of a bf16 or f16 operand in scratch that lives as long as the calling thread.
 float* widen(const Tensor& t, std::vector<float>& scratch) {
   size_t n = static_cast<size_t>(t.numel());
   if (scratch.size() < n) scratch.resize(n);
-  convert_bf16_to_f32(t.bf16(), scratch.data(), n);
+  if (t.dtype() == DType::BF16) {
+    convert_bf16_to_f32(t.bf16(), scratch.data(), n);
+  } else {
+    convert_f16_to_f32(t.f16(), scratch.data(), n);
+  }
   return scratch.data();
 }
 
@@ -123,9 +128,10 @@ void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const 
   ASCENT_CHECK(a.ndim() == 2 && b.ndim() == 2 && c.ndim() == 2)
       << "matmul wants 2-d tensors, got " << a.shape_str() << " " << b.shape_str() << " "
       << c.shape_str();
-  ASCENT_CHECK(a.dtype() == b.dtype() && (a.dtype() == DType::F32 || a.dtype() == DType::BF16))
-      << "matmul operands must both be f32 or both bf16, got " << dtype_name(a.dtype()) << " and "
-      << dtype_name(b.dtype());
+  ASCENT_CHECK(a.dtype() == b.dtype() && (a.dtype() == DType::F32 || a.dtype() == DType::BF16 ||
+                                          a.dtype() == DType::F16))
+      << "matmul operands must both be f32, both bf16 or both f16, got " << dtype_name(a.dtype())
+      << " and " << dtype_name(b.dtype());
   ASCENT_CHECK(c.dtype() == DType::F32) << "matmul output must be f32";
   const int64_t M = trans_a ? a.size(1) : a.size(0);
   const int64_t K = trans_a ? a.size(0) : a.size(1);
@@ -142,7 +148,7 @@ void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const 
   auto plan = get_plan({M, N, K, trans_a, trans_b, accumulate, a.dtype()});
   void* a_ptr = a.data();
   void* b_ptr = b.data();
-  if (plan->widen_bf16) {
+  if (plan->widen) {
     thread_local std::vector<float> a_scratch, b_scratch;
     a_ptr = widen(a, a_scratch);
     b_ptr = widen(b, b_scratch);
