@@ -27,7 +27,8 @@ ascent_parallel_train_test(shared data)
 foreach(model gqa bloom)
   ascent_parallel_train_test(${model} reference)
   foreach(layout tp2 tp2sp pp2 pp4vpp pp2mbs pp3uneven dp2 dp2zero1 dp2zero2 dp2zero3 tp2pp2
-          tp2dp2sp tp2dp2zero3 pp2dp2zero2 pp2dp2aiao tp2pp2dp2 tp2bf16 tp2pp2sprc dp2zero3rc)
+          tp2dp2sp tp2dp2zero3 pp2dp2zero2 pp2dp2aiao tp2pp2dp2 tp2bf16 tp2pp2sprc dp2zero3rc
+          tp2pp2fp16)
     ascent_parallel_train_test(${model} ${layout})
   endforeach()
   ascent_parallel_train_test(${model} resume-tp2pp2-dp4zero1)

@@ -250,6 +250,7 @@ void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
       {"layout", lj},
       {"model", model_config_to_json(cfg)},
       {"args", state.args},
+      {"loss_scaler", state.loss_scaler},
       {"tensors", tensors},
       {"shards", shards},
   };
@@ -379,6 +380,7 @@ CheckpointInfo open_checkpoint(const std::string& path) {
     info.state.optimizer_steps = meta.at("optimizer_steps").get<int64_t>();
     info.state.seed = meta.at("seed").get<uint64_t>();
     info.state.args = meta.value("args", nlohmann::json::object());
+    info.state.loss_scaler = meta.value("loss_scaler", nlohmann::json());
     parse_layout(meta, what, info);
     info.has_optimizer = !info.optimizer_state.empty();
   } catch (const nlohmann::json::exception& e) {

@@ -51,6 +51,9 @@ struct TrainState {
   int64_t optimizer_steps = 0;
   uint64_t seed = 0;
   nlohmann::json args = nlohmann::json::object();  // effective configuration of the run
+  // fp16 loss scaler (optim/loss_scaler.h) as {"scale", "growth_tracker", "hysteresis_tracker"};
+  // null when the run had none.
+  nlohmann::json loss_scaler;
 };
 
 // The parallel layout of the job writing a checkpoint. Only model_parallel decides the files; DP

@@ -13,7 +13,7 @@ namespace {
 
 struct PlanArgs {
   std::string model = "tiny-llama";
-  bool bf16 = false;
+  bool bf16 = false, fp16 = false;
   bool list = false;
 };
 
@@ -51,10 +51,13 @@ void print_plan(const PlanArgs& a) {
               c.tied_embeddings ? "yes" : "no");
   std::printf("parameters     %lld (%s)\n", static_cast<long long>(n),
               human(static_cast<double>(n)).c_str());
-  // f32 master + f32 grads + two f32 moments (+ bf16 compute copy).
-  const double bytes = static_cast<double>(n) * (16.0 + (a.bf16 ? 2.0 : 0.0));
+  // f32 master + f32 grads + two f32 moments (+ bf16 / f16 compute copy).
+  const bool mixed = a.bf16 || a.fp16;
+  const double bytes = static_cast<double>(n) * (16.0 + (mixed ? 2.0 : 0.0));
   std::printf("weights+grads+adam  %.2f GiB per process (%s)\n", bytes / (1 << 30),
-              a.bf16 ? "bf16 mixed precision" : "f32");
+              a.bf16   ? "bf16 mixed precision"
+              : a.fp16 ? "fp16 mixed precision"
+                       : "f32");
 }
 
 }  // namespace
@@ -64,6 +67,7 @@ void add_plan_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("plan", "parameter count and memory of a model preset");
   cmd->add_option("--model", args->model, "model preset (see --list)");
   cmd->add_flag("--bf16", args->bf16, "bf16 mixed precision");
+  cmd->add_flag("--fp16", args->fp16, "fp16 mixed precision");
   cmd->add_flag("--list", args->list, "list every preset with its parameter count");
   cmd->callback([args] { print_plan(*args); });
 }

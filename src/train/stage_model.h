@@ -20,9 +20,11 @@ class TrainStageModel final : public parallel::pp::StageModel {
  public:
   // chunks: this rank's Transformers in chunk order, each with `slots` slots (the schedule's
   // micro-batches in flight). batches[m]: the step's micro-batches; dropout_seeds[m] their keys.
+  // loss_scale multiplies every micro-batch's loss gradient (fp16 loss scaling).
   TrainStageModel(const std::vector<std::unique_ptr<Transformer>>& chunks, int slots,
-                  const std::vector<data::Batch>& batches, const std::vector<uint64_t>& dropout_seeds,
-                  std::function<void(int)> on_chunk_done = {});
+                  const std::vector<data::Batch>& batches,
+                  const std::vector<uint64_t>& dropout_seeds,
+                  std::function<void(int)> on_chunk_done = {}, double loss_scale = 1.0);
 
   int64_t boundary_elements(int64_t m) const override;
   const float* forward(int chunk, int64_t m, const float* input) override;
@@ -34,8 +36,8 @@ class TrainStageModel final : public parallel::pp::StageModel {
   double loss() const { return loss_; }
   int64_t loss_tokens() const { return loss_tokens_; }
 
-  // Gradient scale of micro-batch m: its weight / its tokens with a target.
-  static std::vector<float> grad_scales(const std::vector<data::Batch>& batches);
+  // Gradient scale of micro-batch m: loss_scale x its weight / its tokens with a target.
+  static std::vector<float> grad_scales(const std::vector<data::Batch>& batches, double loss_scale);
 
  private:
   MicroBatch view(int64_t m) const;

@@ -62,6 +62,18 @@ void add_train_flags(CLI::App& c, TrainArgs& a) {
   c.add_option("--clip-grad", a.clip_grad, "global gradient norm limit (0 = off)");
 
   c.add_flag("--bf16", a.bf16, "bf16 matmul operands, fp32 master weights and optimizer state");
+  c.add_flag("--fp16", a.fp16,
+             "f16 matmul operands with loss scaling, fp32 master weights and optimizer state");
+  c.add_option("--loss-scale", a.loss_scale.static_scale,
+               "with --fp16: a fixed loss scale (0: dynamic, the default)");
+  c.add_option("--initial-loss-scale", a.loss_scale.initial_scale,
+               "with --fp16: the dynamic scale to start from (2^32)");
+  c.add_option("--min-loss-scale", a.loss_scale.min_scale,
+               "with --fp16: the dynamic scale never goes below this (1)");
+  c.add_option("--loss-scale-window", a.loss_scale.window,
+               "with --fp16: clean steps in a row before the dynamic scale doubles (1000)");
+  c.add_option("--hysteresis", a.loss_scale.hysteresis,
+               "with --fp16: overflowing steps before the dynamic scale halves (2)");
   c.add_option("--seed", a.seed);
 
   c.add_option("--tensor-model-parallel-size", a.tensor_model_parallel_size,
@@ -164,6 +176,8 @@ void TrainArgs::finalize() {
   if (distributed_timeout_minutes < 0)
     throw error("[train] --distributed-timeout-minutes must be >= 0");
   finalize_recompute();
+  if (bf16 && fp16) throw error("[train] --bf16 and --fp16 exclude each other");
+  if (fp16) loss_scale.validate();
   lr.style = parse_lr_decay_style(lr_decay_style);
   if (lr.decay_iters == 0) lr.decay_iters = train_iters;
   lr.validate();
@@ -255,6 +269,12 @@ nlohmann::json TrainArgs::to_json() const {
       {"sgd-momentum", optim.momentum},
       {"clip-grad", clip_grad},
       {"bf16", bf16},
+      {"fp16", fp16},
+      {"loss-scale", loss_scale.static_scale},
+      {"initial-loss-scale", loss_scale.initial_scale},
+      {"min-loss-scale", loss_scale.min_scale},
+      {"loss-scale-window", loss_scale.window},
+      {"hysteresis", loss_scale.hysteresis},
       {"seed", seed},
       {"save", save},
       {"save-interval", save_interval},

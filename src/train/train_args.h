@@ -10,6 +10,7 @@
 
 #include "model/config.h"
 #include "model/recompute.h"
+#include "optim/loss_scaler.h"
 #include "optim/lr_schedule.h"
 #include "optim/optimizer.h"
 
@@ -45,8 +46,9 @@ struct TrainArgs {
   std::string lr_decay_style = "linear";
   float clip_grad = 1.0f;
 
-  // Precision, randomness.
-  bool bf16 = false;
+  // Precision, randomness. --fp16: f16 operands with loss scaling (optim/loss_scaler.h).
+  bool bf16 = false, fp16 = false;
+  LossScaleConfig loss_scale;
   uint64_t seed = 1234;
 
   // Parallelism (DESIGN.md section 5; docs/PARALLEL.md). Launch under mpirun: world size =
@@ -87,6 +89,8 @@ struct TrainArgs {
   // --optimized-pipeline), else global / (micro x dp) times --micro-batch-size. Throws naming the
   // flag when they do not add up to the global batch.
   std::vector<int64_t> micro_batch_sizes(int dp_size) const;
+  // f32, or the matmul operand dtype of --bf16 / --fp16.
+  DType compute_dtype() const { return bf16 ? DType::BF16 : fp16 ? DType::F16 : DType::F32; }
   // The recompute policy of every model chunk (after finalize()).
   RecomputePolicy recompute_policy() const;
   // The effective configuration (every flag) as JSON; --checkpoint-activations appears as the

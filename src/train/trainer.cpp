@@ -106,11 +106,11 @@ void Trainer::build_model(const ModelConfig& cfg) {
   if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
-  weights_ = std::make_unique<ModelWeights>(cfg, args_.bf16 ? DType::BF16 : DType::F32,
-                                            mp_.shard(cfg, tp_rank, pp_rank),
-                                            args_.zero() == 3   ? Residency::kOnDemand
-                                            : args_.zero() == 2 ? Residency::kGradsOnDemand
-                                                                : Residency::kResident);
+  weights_ =
+      std::make_unique<ModelWeights>(cfg, args_.compute_dtype(), mp_.shard(cfg, tp_rank, pp_rank),
+                                     args_.zero() == 3   ? Residency::kOnDemand
+                                     : args_.zero() == 2 ? Residency::kGradsOnDemand
+                                                         : Residency::kResident);
   if (args_.zero() > 0)
     sharding_ = std::make_unique<parallel::zero::Sharding>(topo_->dp(), weights_->size());
   if (args_.zero() >= 2) {
@@ -162,6 +162,7 @@ void Trainer::build_model(const ModelConfig& cfg) {
   OptimRange range;
   if (sharding_) range = {sharding_->mine().begin, sharding_->mine().count};
   optimizer_ = make_optimizer(args_.optim, *weights_, range);
+  if (args_.fp16) scaler_ = std::make_unique<LossScaler>(args_.loss_scale);
 
   // Ranges: per chunk (aiao), tied-embedding copies (reduced after the pipeline), gaps, and the
   // tensors counted in the gradient norm (replicated ones on TP rank 0 only; the tied head copy
@@ -249,6 +250,11 @@ void Trainer::load_weights() {
   if (!args_.finetune) {
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
+    if (scaler_ && ckpt.state.loss_scaler.is_object()) {
+      const nlohmann::json& j = ckpt.state.loss_scaler;
+      scaler_->restore({j.at("scale").get<double>(), j.at("growth_tracker").get<int64_t>(),
+                        j.at("hysteresis_tracker").get<int64_t>()});
+    }
     // The cursor counts samples over every data-parallel rank; each rank's loader skips alike.
     train_batches_->set_consumed(ckpt.state.consumed_train_samples);
   }
@@ -393,9 +399,11 @@ IterationStats Trainer::train_step() {
   }
   const bool aiao = args_.foldx_mode == "aiao" && reducer_;
   marked_ = aiao;
+  const double loss_scale = scaler_ ? scaler_->scale() : 1.0;
   TrainStageModel stage(chunks_, slots_, step_batches_, seeds,
                         aiao ? std::function<void(int)>([this](int c) { on_chunk_done(c); })
-                             : std::function<void(int)>());
+                             : std::function<void(int)>(),
+                        loss_scale);
   if (runner_) {
     runner_->run(stage, M);
   } else {
@@ -435,9 +443,16 @@ IterationStats Trainer::train_step() {
 
   ++iteration_;
   s.iteration = iteration_;
-  s.grad_norm = grad_norm();
-  s.lr = args_.lr.at(iteration_);
-  optimizer_step(s.lr, clip_coefficient(s.grad_norm, args_.clip_grad));
+  // The gradients carry the loss scale; an overflow (fp16) makes their norm inf or NaN on every
+  // rank alike, and the step is skipped. The schedule advances with the steps taken.
+  const double scaled_norm = grad_norm();
+  s.grad_norm = scaled_norm / loss_scale;
+  s.loss_scale = loss_scale;
+  s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
+  s.lr = args_.lr.at(optimizer_->steps() + 1);
+  if (!s.skipped)
+    optimizer_step(s.lr,
+                   static_cast<float>(clip_coefficient(s.grad_norm, args_.clip_grad) / loss_scale));
   if (topo_) {
     s.tp_bytes = topo_->tp().payload_bytes() - bytes0[0];
     s.dp_bytes = topo_->dp().payload_bytes() - bytes0[1];
@@ -454,21 +469,25 @@ IterationStats Trainer::train_step() {
 void Trainer::log_iteration(const IterationStats& s) {
   const double gflops = s.flops / s.seconds / 1e9;
   const int64_t consumed = train_batches_->consumed();
+  skipped_since_log_ += s.skipped ? 1 : 0;
   if (metrics_.is_open()) {
-    char line[768];
+    // An overflowing fp16 step has no gradient norm: JSON has no inf or NaN, so it is null.
+    char norm[32] = "null";
+    if (std::isfinite(s.grad_norm)) std::snprintf(norm, sizeof norm, "%.9g", s.grad_norm);
+    char line[896];
     std::snprintf(line, sizeof line,
                   "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%.9g,\"lr\":%.9g,"
-                  "\"grad_norm\":%.9g,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
+                  "\"grad_norm\":%s,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
                   "\"mfu\":%.4f,\"tokens\":%lld,\"real_tokens\":%lld,\"loss_tokens\":%lld,"
                   "\"padding\":%.6f,\"tp_bytes\":%lld,\"dp_bytes\":%lld,\"pp_bytes\":%lld,"
-                  "\"activation_mib\":%.2f}\n",
+                  "\"activation_mib\":%.2f,\"loss_scale\":%.9g,\"skipped\":%s}\n",
                   static_cast<long long>(s.iteration), static_cast<long long>(consumed), s.loss,
-                  static_cast<double>(s.lr), s.grad_norm, s.seconds * 1e3, s.tokens_per_s,
-                  gflops / 1e3, gflops / peak_gflops_, static_cast<long long>(s.tokens),
+                  static_cast<double>(s.lr), norm, s.seconds * 1e3, s.tokens_per_s, gflops / 1e3,
+                  gflops / peak_gflops_, static_cast<long long>(s.tokens),
                   static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),
                   s.padding(), static_cast<long long>(s.tp_bytes),
                   static_cast<long long>(s.dp_bytes), static_cast<long long>(s.pp_bytes),
-                  s.activation_mib);
+                  s.activation_mib, s.loss_scale, s.skipped ? "true" : "false");
     metrics_ << line;
     metrics_.flush();
   }
@@ -476,11 +495,16 @@ void Trainer::log_iteration(const IterationStats& s) {
     const std::string padding =
         args_.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
     const int ranks = distributed() ? topo_->world_size() : 1;
+    // Megatron's fp16 log: the scale and the steps skipped since the previous line.
+    const std::string scaling =
+        scaler_ ? fmt::format(" | loss scale {:g} | skipped {}", s.loss_scale, skipped_since_log_)
+                : "";
+    skipped_since_log_ = 0;
     ASCENT_LOG_INFO(
         " iteration {:>6}/{:<6} | consumed samples {:>9} | {:8.1f} ms/iter | lr {:.3e} | loss "
-        "{:.4f} | grad norm {:.3f} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
+        "{:.4f} | grad norm {:.3f}{} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
         s.iteration, args_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
-        s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / (peak_gflops_ * ranks));
+        scaling, s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / (peak_gflops_ * ranks));
   }
 }
 
@@ -542,6 +566,12 @@ void Trainer::save() {
   st.optimizer_steps = optimizer_->steps();
   st.seed = args_.seed;
   st.args = args_.to_json();
+  if (scaler_) {
+    const LossScaler::State& ls = scaler_->state();
+    st.loss_scaler = {{"scale", ls.scale},
+                      {"growth_tracker", ls.growth_tracker},
+                      {"hysteresis_tracker", ls.hysteresis_tracker}};
+  }
   if (!distributed()) {
     save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
     ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
@@ -592,7 +622,10 @@ const std::vector<IterationStats>& Trainer::run() {
   const ModelConfig& c = config();
   ASCENT_LOG_INFO("model {}: {} parameters, {} layers, hidden {}, heads {}/{}, vocab {}; {}",
                   c.name, c.num_params(), c.num_layers, c.hidden_size, c.num_attention_heads,
-                  c.num_query_groups, c.vocab_size, args_.bf16 ? "bf16 mixed precision" : "f32");
+                  c.num_query_groups, c.vocab_size,
+                  args_.bf16   ? "bf16 mixed precision"
+                  : args_.fp16 ? "fp16 mixed precision with loss scaling"
+                               : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
     ASCENT_LOG_INFO(

@@ -21,6 +21,7 @@
 #include "data/batch.h"
 #include "model/transformer.h"
 #include "model/weights.h"
+#include "optim/loss_scaler.h"
 #include "optim/optimizer.h"
 #include "parallel/dp/grad_reducer.h"
 #include "parallel/dp/zero.h"
@@ -50,6 +51,10 @@ struct IterationStats {
   int64_t tp_bytes = 0, dp_bytes = 0, pp_bytes = 0;
   // This rank's activation memory high-water mark so far (stashes and scratch of its chunks).
   double activation_mib = 0;
+  // --fp16: the loss scale this step ran with, and whether its gradients overflowed (then the
+  // optimizer did not step). 1 and false otherwise.
+  double loss_scale = 1;
+  bool skipped = false;
   double padding() const {
     return tokens ? 1.0 - static_cast<double>(real_tokens) / static_cast<double>(tokens) : 0.0;
   }
@@ -112,6 +117,8 @@ class Trainer {
   std::unique_ptr<ModelWeights> weights_;
   std::vector<std::unique_ptr<Transformer>> chunks_;  // one per virtual pipeline stage
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<LossScaler> scaler_;  // --fp16 only
+  int64_t skipped_since_log_ = 0;
   // Flat ranges of each chunk's tensors (for --foldx-mode aiao), tensors whose gradient waits
   // for the tied-embedding sum, and the ranges counted once in the gradient norm.
   std::vector<std::vector<parallel::zero::Range>> chunk_ranges_;

@@ -64,6 +64,12 @@ TEST(Cli, ConfigFileTrainConvertGenerate) {
   CliRun g = run_ascent("generate --load " + dir + "/hf --prompt \"1 2 3\" --max-new-tokens 5");
   ASSERT_EQ(g.rc, 0) << g.out;
   EXPECT_NE(g.out.find("output"), std::string::npos) << g.out;
+  for (const char* half : {"--bf16", "--fp16"}) {
+    CliRun h =
+        run_ascent("generate --load " + dir + "/hf --prompt \"1 2 3\" --max-new-tokens 5 " + half);
+    EXPECT_EQ(h.rc, 0) << h.out;
+    EXPECT_NE(h.out.find("output"), std::string::npos) << h.out;
+  }
   for (const char* bad : {"1 x 3", "1 -2"}) {
     CliRun r = run_ascent("generate --load " + dir + "/hf --prompt \"" + bad + "\"");
     EXPECT_NE(r.rc, 0) << bad;

@@ -6,9 +6,10 @@
 # MODEL: gqa (tiny LLaMA with grouped-query attention) or bloom (ALiBi, biases, tied embeddings,
 # embedding LayerNorm); "shared" for the data case. CASE:
 #   data            preprocess tiny Shakespeare once into WORKDIR (fixture)
-#   reference       the single-process run (fixture): 10 iterations, losses in a metrics file
+#   reference       the single-process runs (fixture): 10 iterations in f32, bf16 and fp16
 #   LAYOUT          10 iterations under LAYOUT (see layout_flags below); every loss within 1e-5
-#                   relative of the reference (bf16 layouts: 1e-2 of the bf16 reference)
+#                   relative of the reference (bf16 / fp16 layouts: 1e-2 of that precision's
+#                   reference, with the same fp16 steps skipped and the same loss scales)
 #   resume-A-B      5 iterations under layout A with --save, then iterations 6-10 under layout B
 #                   with --load: those losses equal the uninterrupted reference's
 #   kill, stop      a TP2 x DP2 job whose rank 1 is killed (SIGKILL) or stopped (SIGSTOP) after a
@@ -62,6 +63,9 @@ layout() {
     tp2pp2dp2)    np=8; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
                                --sequence-parallel --use-distributed-optimizer) ;;
     tp2bf16)      np=2; flags=(--tensor-model-parallel-size 2 --bf16) ;;
+    # fp16 from a scale of 2^24: the first steps overflow and every rank must skip them alike.
+    tp2pp2fp16)   np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
+                               --fp16 --initial-loss-scale 16777216 --loss-scale-window 4) ;;
     # Activation recompute on top of a layout: same losses (the masks are drawn again).
     tp2pp2sprc)   np=4; flags=(--tensor-model-parallel-size 2 --pipeline-model-parallel-size 2
                                --sequence-parallel --recompute-granularity full
@@ -105,9 +109,15 @@ for i in want:
         continue
     for key in ("loss", "grad_norm"):
         a, b = got[i][key], ref[i][key]
+        if a is None or b is None:  # an overflowing fp16 step: both must have skipped it
+            if a is not None or b is not None:
+                bad.append(f"iteration {i} {key} {a} vs {b} (one run skipped the step)")
+            continue
         rel = abs(a - b) / max(abs(b), 1e-30)
         if rel > tol:
             bad.append(f"iteration {i} {key} {a:.9g} vs {b:.9g} (rel {rel:.2e})")
+    if got[i].get("loss_scale") != ref[i].get("loss_scale"):
+        bad.append(f"iteration {i} loss scale {got[i].get('loss_scale')} vs {ref[i].get('loss_scale')}")
     if got[i]["consumed_samples"] != ref[i]["consumed_samples"]:
         bad.append(f"iteration {i} consumed {got[i]['consumed_samples']} vs {ref[i]['consumed_samples']}")
 worst = max((abs(got[i]["loss"] - ref[i]["loss"]) / abs(ref[i]["loss"]) for i in want if i in got), default=0)
@@ -186,6 +196,8 @@ case $case in
     # No MPI at all, as a user's first run would be; and the bf16 reference.
     run 0 "$work/$model/reference.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10
     run 0 "$work/$model/reference_bf16.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10 --bf16
+    run 0 "$work/$model/reference_fp16.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10 \
+      --fp16 --initial-loss-scale 16777216 --loss-scale-window 4
     ;;
   resume-*)
     IFS=- read -r _ from to <<<"$case"
@@ -208,6 +220,7 @@ case $case in
     [ "$case" = pp2mbs ] && { run 0 "$work/$model/reference_nodropout.jsonl" "${batch[@]}" --train-iters 10
                              ref="$work/$model/reference_nodropout.jsonl"; }
     [ "$case" = tp2bf16 ] && ref="$work/$model/reference_bf16.jsonl" tol=1e-2
+    [ "$case" = tp2pp2fp16 ] && ref="$work/$model/reference_fp16.jsonl" tol=1e-2
     run "$np" "$work/$model/$case.jsonl" "${batch[@]}" "${extra[@]}" "${flags[@]}" --train-iters 10
     compare "$work/$model/$case.jsonl" "$ref" "$tol"
     ;;

@@ -1,0 +1,44 @@
+#pragma once
+// Loss scaling for fp16 training (--fp16), with Megatron-LM's rules. The gradient of the loss is
+// multiplied by scale() before the backward, so that small gradients survive f16 activations
+// and operands; the optimizer divides it out again. A step whose gradient norm is not finite
+// (an f16 overflow) is skipped. A dynamic scaler also moves the scale: after `hysteresis`
+// skipped steps it halves it (not below `min_scale`), and after `window` clean steps in a row
+// it doubles it (and the hysteresis count starts over).
+#include <cstdint>
+
+namespace ascent {
+
+struct LossScaleConfig {
+  double static_scale = 0;              // > 0: this fixed scale (--loss-scale); 0: dynamic
+  double initial_scale = 4294967296.0;  // 2^32, --initial-loss-scale
+  double min_scale = 1;                 // --min-loss-scale
+  int64_t window = 1000;                // --loss-scale-window
+  int64_t hysteresis = 2;               // --hysteresis
+  void validate() const;                // throws "[train] --flag ..." for a bad value
+};
+
+class LossScaler {
+ public:
+  explicit LossScaler(const LossScaleConfig& config);
+
+  double scale() const { return state_.scale; }
+  // After a step's backward: whether its gradients overflowed. Returns whether the optimizer may
+  // step (no overflow), and updates a dynamic scale.
+  bool update(bool overflow);
+
+  // What a checkpoint keeps so that a resumed run scales exactly as an uninterrupted one.
+  struct State {
+    double scale = 1;
+    int64_t growth_tracker = 0;      // clean steps since the last change
+    int64_t hysteresis_tracker = 0;  // overflows left before the next halving
+  };
+  const State& state() const { return state_; }
+  void restore(const State& s) { state_ = s; }
+
+ private:
+  LossScaleConfig config_;
+  State state_;
+};
+
+}  // namespace ascent
