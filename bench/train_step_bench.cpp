@@ -2,7 +2,7 @@
 // LLaMA hidden 288, 6 layers, 6 heads, FFN 768, vocab 32000, seq 256, micro-batch 8.
 // Prints one JSON line per dtype with the median step time, tokens/s and model GFLOP/s.
 //
-//   train_step_bench [--steps N] [--dtype f32|bf16|both] [--model PRESET] [--batch B] [--seq T]
+//   train_step_bench [--steps N] [--dtype f32|bf16|f16|both] [--model PRESET] [--batch B] [--seq T]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     Args a = parse(argc, argv);
     if (a.dtype == "f32" || a.dtype == "both") run(a, DType::F32);
     if (a.dtype == "bf16" || a.dtype == "both") run(a, DType::BF16);
+    if (a.dtype == "f16") run(a, DType::F16);  // operands only: the bench applies no loss scale
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

@@ -42,6 +42,11 @@ inline float bf16_to_f32(bf16_t h) { return bits_f32(static_cast<uint32_t>(h) <<
 f16_t f32_to_f16(float f);
 float f16_to_f32(f16_t h);
 
+// f16 runs on the calling thread, with the CPU's F16C instructions when it has them (checked at
+// run time) and the scalar conversions above otherwise; the results are the same.
+void f32_to_f16_run(const float* src, f16_t* dst, size_t n);
+void f16_to_f32_run(const f16_t* src, float* dst, size_t n);
+
 // Bulk conversions (OpenMP parallel, vectorized). n elements.
 void convert_f32_to_bf16(const float* src, bf16_t* dst, size_t n);
 void convert_bf16_to_f32(const bf16_t* src, float* dst, size_t n);

@@ -172,6 +172,45 @@ TEST(Dtype, BulkConversionsMatchScalar) {
   for (size_t i = 0; i < n; ++i) ASSERT_EQ(back[i], f16_to_f32(h[i]));
 }
 
+// The bulk f16 conversions (F16C on CPUs that have it) agree with the scalar ones on every f16
+// value and on the f32 edge cases: ties, subnormals, overflow, infinities and NaNs.
+TEST(Dtype, BulkF16MatchesScalarOnEdgeCases) {
+  std::vector<uint16_t> all(65536);
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint16_t>(i);
+  std::vector<float> wide(all.size());
+  convert_f16_to_f32(all.data(), wide.data(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const float want = f16_to_f32(all[i]);
+    if (std::isnan(want)) {
+      ASSERT_TRUE(std::isnan(wide[i])) << i;
+    } else {
+      ASSERT_EQ(f32_bits(wide[i]), f32_bits(want)) << i;
+    }
+  }
+  std::vector<float> edge;
+  for (uint32_t h = 0; h < 0x7c00u; h += 7) {  // midpoints between neighbouring halves (ties)
+    const float a = f16_to_f32(static_cast<uint16_t>(h)),
+                b = f16_to_f32(static_cast<uint16_t>(h + 1));
+    edge.push_back(0.5f * (a + b));
+    edge.push_back(-0.5f * (a + b));
+  }
+  for (float f :
+       {0.f, -0.f, 65504.f, 65519.f, 65520.f, 1e6f, 5.96e-8f, 2.98e-8f, 2.99e-8f, 1e-10f,
+        std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+        std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min()})
+    edge.push_back(f);
+  std::vector<uint16_t> narrow(edge.size());
+  convert_f32_to_f16(edge.data(), narrow.data(), edge.size());
+  for (size_t i = 0; i < edge.size(); ++i) {
+    const uint16_t want = f32_to_f16(edge[i]);
+    if (f16_is_nan(want)) {
+      ASSERT_TRUE(f16_is_nan(narrow[i])) << edge[i];
+    } else {
+      ASSERT_EQ(narrow[i], want) << edge[i];
+    }
+  }
+}
+
 TEST(Dtype, NamesAndParsing) {
   EXPECT_EQ(dtype_size(DType::F32), 4u);
   EXPECT_EQ(dtype_size(DType::BF16), 2u);

@@ -36,12 +36,12 @@ ASCENT_VECTORIZE void f32_to_bf16_block(const float* src, bf16_t* dst, int64_t n
 ASCENT_VECTORIZE void bf16_to_f32_block(const bf16_t* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
 }
-// f16 goes through core's exact scalar conversions (f16 copies are not on a hot path).
+// f16: core's conversions (F16C when the CPU has it).
 void f32_to_f16_block(const float* src, f16_t* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = f32_to_f16(src[i]);
+  f32_to_f16_run(src, dst, static_cast<size_t>(n));
 }
 void f16_to_f32_block(const f16_t* src, float* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+  f16_to_f32_run(src, dst, static_cast<size_t>(n));
 }
 void bf16_to_f16_block(const bf16_t* src, f16_t* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = f32_to_f16(bf16_to_f32(src[i]));
