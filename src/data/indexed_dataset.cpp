@@ -215,6 +215,20 @@ void rewind_scratch(std::FILE* f, const std::string& what) {
     throw error("[indexed_dataset] ", what, ": cannot rewind a scratch file: ", errno_str());
 }
 
+// Copies `count` items of T from the start of scratch file `from` to `out`, a block at a time
+// through `block`.
+template <typename T>
+void copy_scratch(std::FILE* from, uint64_t count, std::vector<T>& block, std::FILE* out,
+                  const std::string& path) {
+  rewind_scratch(from, path);
+  for (uint64_t done = 0; done < count;) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(block.size(), count - done));
+    read_exact(from, block.data(), k, path);
+    write_all(out, block.data(), sizeof(T) * k, path);
+    done += k;
+  }
+}
+
 // Writes the whole .idx to `out` (DESIGN.md section 6): header, then sizes[N] copied from
 // `sizes`, pointers[N] computed from a second pass over `sizes`, then doc_idx = 0 followed by
 // the D - 1 entries of `docs`. Memory: one block of each, whatever N and D.
@@ -229,13 +243,7 @@ void stream_index(std::FILE* out, const std::string& path, TokenType type, std::
 
   std::vector<int32_t> size_block(kBlock);
   std::vector<int64_t> block(kBlock);
-  rewind_scratch(sizes, path);
-  for (uint64_t done = 0; done < n;) {
-    const size_t k = static_cast<size_t>(std::min<uint64_t>(kBlock, n - done));
-    read_exact(sizes, size_block.data(), k, path);
-    write_all(out, size_block.data(), 4 * k, path);
-    done += k;
-  }
+  copy_scratch(sizes, n, size_block, out, path);
   rewind_scratch(sizes, path);
   const auto item = static_cast<int64_t>(token_type_size(type));
   int64_t pointer = 0;
@@ -251,13 +259,7 @@ void stream_index(std::FILE* out, const std::string& path, TokenType type, std::
   }
   const int64_t first_doc = 0;
   write_all(out, &first_doc, 8, path);
-  rewind_scratch(docs, path);
-  for (uint64_t done = 1; done < d;) {
-    const size_t k = static_cast<size_t>(std::min<uint64_t>(kBlock, d - done));
-    read_exact(docs, block.data(), k, path);
-    write_all(out, block.data(), 8 * k, path);
-    done += k;
-  }
+  copy_scratch(docs, d > 0 ? d - 1 : 0, block, out, path);
 }
 
 }  // namespace
