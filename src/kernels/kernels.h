@@ -31,6 +31,8 @@ void add(const Tensor& a, const Tensor& b, const Tensor& y); // y = a + b (y may
 void add_inplace(const Tensor& y, const Tensor& x);          // y += x
 // Casts between f32, bf16 and f16 (round to nearest even); same numel.
 void cast(const Tensor& src, const Tensor& dst);
+// dst (=) src: same dtype and numel, no overlap. The one way the model moves activations.
+void copy(const Tensor& src, const Tensor& dst);
 
 // y[n, :] += b  for y [N, M], b [M]
 void bias_forward(const Tensor& y, const Tensor& b);
@@ -169,6 +171,16 @@ void gelu_backward(const Tensor& dy, const Tensor& x, const Tensor& dx);
 // Softmax cross-entropy over logits [N, V] (f32) with targets [N]; target -100 is ignored.
 // losses [N] = lse - logit[target] + z_loss * lse^2 (0 for ignored rows); lse [N] (stash).
 constexpr int32_t kIgnoreIndex = -100;
+// The sum of losses [N] (f32) over the rows whose target is not kIgnoreIndex, in row order in
+// double, and how many rows that is: the micro-batch's loss, read back to the host.
+struct MaskedSum {
+  double sum = 0.0;
+  int64_t count = 0;
+};
+MaskedSum masked_sum(const Tensor& losses, const int32_t* targets);
+// The index of the first of ids [n] outside [lo, hi), or -1 when all lie inside (token ids
+// checked against the vocabulary before a lookup).
+int64_t find_out_of_range(const int32_t* ids, int64_t n, int64_t lo, int64_t hi);
 void cross_entropy_forward(const Tensor& logits, const int32_t* targets, float z_loss,
                            const Tensor& losses, const Tensor& lse);
 // dlogits = grad_scale * d(loss_row)/d(logits) for valid rows, 0 for ignored rows.

@@ -1,7 +1,6 @@
 #include "model/transformer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <exception>
 
 #include "kernels/kernels.h"
@@ -81,11 +80,10 @@ LayerContext Transformer::begin(Slot& s, const MicroBatch& mb, DropoutMode dropo
   if (tp_.sp() && N % tp_.size() != 0)
     throw error("[model] --sequence-parallel: micro-batch of ", N,
                 " tokens is not divisible by --tensor-model-parallel-size ", tp_.size());
-  for (int64_t i = 0; i < N; ++i) {
-    if (mb.tokens[i] < 0 || mb.tokens[i] >= cfg_.vocab_size)
-      throw error("[model] token id ", mb.tokens[i], " at position ", i,
-                  " is outside the vocabulary [0, ", cfg_.vocab_size, ")");
-  }
+  const int64_t bad = kernels::find_out_of_range(mb.tokens, N, 0, cfg_.vocab_size);
+  if (bad >= 0)
+    throw error("[model] token id ", mb.tokens[bad], " at position ", bad,
+                " is outside the vocabulary [0, ", cfg_.vocab_size, ")");
   s.stash.reset();
   scratch_.reset();
   s.mb = mb;
@@ -155,7 +153,7 @@ void Transformer::embed(Slot& s) {
       tp_.group->reduce_scatter_sum(partial.f32(), e.f32(), R * C);
     } else {
       tp_.group->all_reduce_sum(partial.f32(), N * C);
-      std::memcpy(e.data(), partial.data(), partial.nbytes());
+      kernels::copy(partial, e);
     }
     scratch_.rewind(mark);
   } else {
@@ -190,10 +188,10 @@ void Transformer::forward_blocks(Slot& s, bool train) {
     if (!(train && g.recompute)) continue;
     // Keep only the group's output (the next group's input), moved down to where it began.
     Tensor out = scratch_.alloc(DType::F32, {R, C});
-    std::memcpy(out.data(), s.x[g.end].data(), out.nbytes());
+    kernels::copy(s.x[g.end], out);
     s.stash.rewind(start);
     s.x[g.end] = s.stash.alloc(DType::F32, {R, C});
-    std::memcpy(s.x[g.end].data(), out.data(), out.nbytes());
+    kernels::copy(out, s.x[g.end]);
     scratch_.reset();
     for (int64_t i = g.begin; i < g.end; ++i) {
       s.blocks[i] = BlockStash();
@@ -232,7 +230,7 @@ void Transformer::forward_block(Slot& s, size_t i) {
   Tensor h1_c =
       to_compute(ctx, gather_rows(ctx, h1, ctx.compute == DType::F32 ? st : scratch_), st);
   s.x_mid[i] = st.alloc(DType::F32, {R, C});
-  std::memcpy(s.x_mid[i].data(), s.x[i].data(), s.x[i].nbytes());
+  kernels::copy(s.x[i], s.x_mid[i]);
   attention_.forward(lc, h1_c, pc, pm, s.x_mid[i], &b.attn, s.mb.segment_ids);
   scratch_.reset();
 
@@ -241,7 +239,7 @@ void Transformer::forward_block(Slot& s, size_t i) {
   Tensor h2_c =
       to_compute(ctx, gather_rows(ctx, h2, ctx.compute == DType::F32 ? st : scratch_), st);
   s.x[i + 1] = st.alloc(DType::F32, {R, C});
-  std::memcpy(s.x[i + 1].data(), s.x_mid[i].data(), s.x_mid[i].nbytes());
+  kernels::copy(s.x_mid[i], s.x[i + 1]);
   mlp_.forward(lc, h2_c, pc, pm, s.x[i + 1], &b.mlp);
   scratch_.reset();
 }
@@ -274,19 +272,6 @@ void Transformer::head_logits(Slot& s) {
   linear::forward(s.h_final_c, w, Tensor(), s.logits);
 }
 
-namespace {
-LossSum sum_losses(const Tensor& losses, const int32_t* targets) {
-  LossSum loss;
-  const float* l = losses.f32();
-  for (int64_t i = 0; i < losses.numel(); ++i) {
-    if (targets[i] == kernels::kIgnoreIndex) continue;
-    loss.sum += l[i];
-    ++loss.tokens;
-  }
-  return loss;
-}
-}  // namespace
-
 LossSum Transformer::head_loss(Slot& s, bool train, float grad_scale) {
   if (!s.mb.targets) return LossSum();
   const int64_t N = s.ctx.N();
@@ -312,7 +297,8 @@ LossSum Transformer::head_loss(Slot& s, bool train, float grad_scale) {
                                       cfg_.z_loss, grad_scale, losses, train ? s.logits : Tensor());
   }
   s.trained = train;
-  const LossSum loss = sum_losses(losses, s.mb.targets);
+  const kernels::MaskedSum total = kernels::masked_sum(losses, s.mb.targets);
+  const LossSum loss{total.sum, total.count};
   scratch_.rewind(mark);
   return loss;
 }
@@ -411,7 +397,7 @@ Tensor Transformer::stage_forward(int slot, const MicroBatch& mb, const float* i
   } else {
     ASCENT_CHECK(input) << "stage_forward: a stage without the embedding needs an input";
     s.x[0] = s.stash.alloc(DType::F32, {R, C});
-    std::memcpy(s.x[0].data(), input, s.x[0].nbytes());
+    kernels::copy(Tensor(const_cast<float*>(input), DType::F32, {R, C}), s.x[0]);
   }
   forward_blocks(s, train);
   if (!has_head_) return s.x.back();
@@ -434,7 +420,7 @@ Tensor Transformer::stage_backward(int slot, const float* doutput) {
     s.stash.rewind(s.head_mark);  // the logits and the head's stash are dead now
   } else {
     ASCENT_CHECK(doutput) << "stage_backward: a stage without the head needs doutput";
-    std::memcpy(dx.data(), doutput, dx.nbytes());
+    kernels::copy(Tensor(const_cast<float*>(doutput), DType::F32, {R, C}), dx);
   }
   blocks_backward(s, dx);
   if (has_embedding_) {
@@ -466,7 +452,7 @@ LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, Dropout
   LossSum loss = head_loss(s, /*train=*/false, 0.f);
   if (logits.defined()) {
     ASCENT_CHECK(logits.numel() == s.logits.numel()) << "logits " << logits.shape_str();
-    std::memcpy(logits.data(), s.logits.data(), s.logits.nbytes());
+    kernels::copy(s.logits, logits.view({s.logits.size(0), s.logits.size(1)}));
   }
   return loss;
 }

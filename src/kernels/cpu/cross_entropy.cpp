@@ -125,4 +125,21 @@ void cross_entropy_forward_backward(const Tensor& logits, const int32_t* targets
   }
 }
 
+MaskedSum masked_sum(const Tensor& losses, const int32_t* targets) {
+  MaskedSum total;
+  const float* l = losses.f32();
+  for (int64_t i = 0; i < losses.numel(); ++i) {
+    if (targets[i] == kIgnoreIndex) continue;
+    total.sum += l[i];
+    ++total.count;
+  }
+  return total;
+}
+
+int64_t find_out_of_range(const int32_t* ids, int64_t n, int64_t lo, int64_t hi) {
+  for (int64_t i = 0; i < n; ++i)
+    if (ids[i] < lo || ids[i] >= hi) return i;
+  return -1;
+}
+
 }  // namespace ascent::kernels

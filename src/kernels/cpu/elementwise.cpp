@@ -123,6 +123,12 @@ void cast(const Tensor& src, const Tensor& dst) {
   }
 }
 
+void copy(const Tensor& src, const Tensor& dst) {
+  ASCENT_CHECK(src.dtype() == dst.dtype() && src.numel() == dst.numel())
+      << "copy " << src.shape_str() << " -> " << dst.shape_str();
+  if (src.data() != dst.data()) std::memcpy(dst.data(), src.data(), src.nbytes());
+}
+
 void bias_forward(const Tensor& y, const Tensor& b) {
   const int64_t M = b.numel();
   ASCENT_CHECK(M > 0 && y.numel() % M == 0 && y.size(-1) == M)
