@@ -6,6 +6,7 @@
 // skipped steps it halves it (not below `min_scale`), and after `window` clean steps in a row
 // it doubles it (and the hysteresis count starts over).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 namespace ascent {
 
@@ -35,6 +36,14 @@ class LossScaler {
   };
   const State& state() const { return state_; }
   void restore(const State& s) { state_ = s; }
+  // The state as a checkpoint's metadata.json keeps it (TrainState::loss_scaler):
+  // {"scale": double, "growth_tracker": int, "hysteresis_tracker": int}.
+  nlohmann::json to_json() const;
+  // Overwrites the state from to_json()'s form (also what checkpoints written before this function
+  // existed hold). Throws ascent::Error "[optim] loss scaler state: ..." naming a missing or bad
+  // field (scale must be a finite number > 0, the trackers integers, growth_tracker >= 0); the
+  // state is unchanged then.
+  void restore_json(const nlohmann::json& j);
 
  private:
   LossScaleConfig config_;

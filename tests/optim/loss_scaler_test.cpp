@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "support/test_dir.h"
 
 namespace ascent {
@@ -81,6 +83,100 @@ TEST(LossScaler, BadConfigNamesTheFlag) {
   c = {};
   c.static_scale = -1;
   expect_error([&] { LossScaler s(c); }, {"--loss-scale"});
+}
+
+// The keys and values the trainer wrote by hand before to_json() existed (trainer.cpp save()).
+nlohmann::json hand_written_state(const LossScaler::State& ls) {
+  return {{"scale", ls.scale},
+          {"growth_tracker", ls.growth_tracker},
+          {"hysteresis_tracker", ls.hysteresis_tracker}};
+}
+
+TEST(LossScaler, ToJsonHasTheCheckpointKeysAndValues) {
+  LossScaleConfig c;
+  c.initial_scale = 65536;
+  c.window = 5;
+  c.hysteresis = 3;
+  LossScaler s(c);
+  s.update(true);   // hysteresis 3 -> 2
+  s.update(false);  // growth 1
+  s.update(false);  // growth 2
+  const nlohmann::json j = s.to_json();
+  EXPECT_EQ(j, nlohmann::json::parse(R"({"scale": 65536.0, "growth_tracker": 2,
+                                         "hysteresis_tracker": 2})"));
+  EXPECT_EQ(j, hand_written_state(s.state()));
+  EXPECT_EQ(j.dump(), hand_written_state(s.state()).dump());  // same metadata.json bytes
+  EXPECT_TRUE(j.at("growth_tracker").is_number_integer());
+  EXPECT_TRUE(j.at("scale").is_number_float());
+}
+
+TEST(LossScaler, JsonRoundTripThroughTextContinuesIdentically) {
+  LossScaleConfig c;
+  c.initial_scale = 3.0 * 1024 * 1024 + 0.125;  // not a power of two: every digit must survive
+  c.window = 3;
+  c.hysteresis = 2;
+  LossScaler a(c), b(c);
+  for (bool overflow : {true, true, true, false, false}) a.update(overflow);
+  ASSERT_LT(a.state().hysteresis_tracker, 0);  // spent past zero: must survive too
+  b.restore_json(nlohmann::json::parse(a.to_json().dump()));
+  EXPECT_EQ(b.state().scale, a.state().scale);
+  EXPECT_EQ(b.state().growth_tracker, a.state().growth_tracker);
+  EXPECT_EQ(b.state().hysteresis_tracker, a.state().hysteresis_tracker);
+  for (bool overflow : {false, true, false, false, false, true, true, true}) {
+    EXPECT_EQ(a.update(overflow), b.update(overflow));
+    EXPECT_EQ(a.scale(), b.scale());
+  }
+}
+
+TEST(LossScaler, RestoresTheStateOfAnExistingCheckpoint) {
+  // "loss_scaler" as metadata.json holds it (nlohmann's dump of the trainer's hand-built object:
+  // keys sorted, the scale a double, the trackers integers).
+  const std::string written = R"({"growth_tracker":7,"hysteresis_tracker":1,"scale":131072.0})";
+  LossScaleConfig c;
+  c.window = 8;
+  c.hysteresis = 2;
+  LossScaler s(c);
+  s.restore_json(nlohmann::json::parse(written));
+  EXPECT_EQ(s.scale(), 131072.0);
+  EXPECT_EQ(s.state().growth_tracker, 7);
+  EXPECT_EQ(s.state().hysteresis_tracker, 1);
+  EXPECT_EQ(s.to_json().dump(), written);
+  EXPECT_TRUE(s.update(false));  // the 8th clean step of the window doubles
+  EXPECT_EQ(s.scale(), 262144.0);
+  // An integral scale (a hand-edited file) is accepted too.
+  s.restore_json(nlohmann::json::parse(R"({"growth_tracker":0,"hysteresis_tracker":2,"scale":8})"));
+  EXPECT_EQ(s.scale(), 8.0);
+}
+
+TEST(LossScaler, RestoreJsonNamesTheMissingOrBadField) {
+  LossScaler s(LossScaleConfig{});
+  const LossScaler::State before = s.state();
+  const nlohmann::json good = {{"scale", 2.0}, {"growth_tracker", 1}, {"hysteresis_tracker", 1}};
+  for (const char* key : {"scale", "growth_tracker", "hysteresis_tracker"}) {
+    nlohmann::json j = good;
+    j.erase(key);
+    expect_error([&] { s.restore_json(j); }, {"[optim]", "missing", key});
+    j = good;
+    j[key] = "3";
+    expect_error([&] { s.restore_json(j); }, {"[optim]", key});
+  }
+  auto with = [&](const char* key, nlohmann::json v) {
+    nlohmann::json j = good;
+    j[key] = std::move(v);
+    return j;
+  };
+  expect_error([&] { s.restore_json(with("scale", 0.0)); }, {"[optim]", "'scale'"});
+  expect_error([&] { s.restore_json(with("scale", -4.0)); }, {"[optim]", "'scale'"});
+  expect_error([&] { s.restore_json(with("growth_tracker", 1.5)); },
+               {"[optim]", "'growth_tracker'"});
+  expect_error([&] { s.restore_json(with("growth_tracker", -1)); },
+               {"[optim]", "'growth_tracker'"});
+  expect_error([&] { s.restore_json(nlohmann::json()); }, {"[optim]", "null"});
+  expect_error([&] { s.restore_json(nlohmann::json::array()); }, {"[optim]", "array"});
+  // A failed restore leaves the state alone.
+  EXPECT_EQ(s.state().scale, before.scale);
+  EXPECT_EQ(s.state().growth_tracker, before.growth_tracker);
+  EXPECT_EQ(s.state().hysteresis_tracker, before.hysteresis_tracker);
 }
 
 }  // namespace
