@@ -116,7 +116,7 @@ def params_per_rank(tp):  # what ModelWeights::size() holds on one rank (no PP s
         + padded(2 * F * C // tp) + padded(C * F // tp)
     return 2 * padded(vp // tp * C) + L * layer + padded(C)
 
-def zero_shard0(numel, dp, align=32):  # parallel::zero::partition, rank 0's piece
+def zero_shard0(numel, dp, align=32):  # parallel::dp::partition, rank 0's piece
     units = -(-numel // align)
     return min((units // dp + (1 if units % dp else 0)) * align, numel)
 

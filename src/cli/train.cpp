@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "checkpoint/ascent_checkpoint.h"
 #include "checkpoint/hf_config.h"
@@ -24,10 +25,14 @@ namespace fs = std::filesystem;
 namespace ascent::cli {
 namespace {
 
-// The model comes from the checkpoint being resumed, else from an HF directory, else from flags.
-ModelConfig resolve_model(const TrainArgs& args) {
+// The model comes from the checkpoint being resumed (opened once, here, and handed to the
+// trainer), else from an HF directory, else from flags.
+ModelConfig resolve_model(const TrainArgs& args, std::optional<CheckpointInfo>& checkpoint) {
   if (!args.load.empty()) {
-    if (is_ascent_checkpoint(args.load)) return open_checkpoint(args.load).config;
+    if (is_ascent_checkpoint(args.load)) {
+      checkpoint = open_checkpoint(args.load);
+      return checkpoint->config;
+    }
     if (fs::exists(fs::path(args.load) / "config.json")) return read_hf_config(args.load);
     throw error("[train] --load ", args.load,
                 ": neither an ascent checkpoint nor an HF model directory (no config.json)");
@@ -64,9 +69,10 @@ void run_training(TrainArgs args) {
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
   try {
-    const ModelConfig cfg = resolve_model(args);
+    std::optional<CheckpointInfo> checkpoint;
+    const ModelConfig cfg = resolve_model(args, checkpoint);
     if (rank == 0) write_run_config(args);
-    Trainer trainer(args, cfg);
+    Trainer trainer(args, cfg, checkpoint ? &*checkpoint : nullptr);
     trainer.run();
   } catch (const std::exception& e) {
     if (!mpi || mpi->world_size() == 1) throw;

@@ -13,7 +13,7 @@ MemoryReport memory_report(const MemoryInputs& in) {
       << "[parallel] memory_report inputs";
   MemoryReport r;
   const int64_t n = in.params;
-  const int64_t s = zero::partition(n, in.dp_size)[in.dp_rank].count;
+  const int64_t s = dp::partition(n, in.dp_size)[in.dp_rank].count;
   const int stage = in.zero_stage;
   const bool separate_compute = in.compute_dtype != DType::F32;
   r.shard = s;

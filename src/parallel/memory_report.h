@@ -5,7 +5,7 @@
 //
 // Per rank, with N = the parameters this rank's model-parallel part holds (after the TP and PP
 // split; the caller computes it from the model) and S = this rank's ZeRO shard of N
-// (zero::partition(N, dp, 32)[dp_rank].count):
+// (dp::partition(N, dp, 32)[dp_rank].count):
 //   compute copy   2 x N bytes when the compute dtype is bf16/f16 (f32: the master is used);
 //                  2 x S at stage 3
 //   master f32     4 x N; 4 x S at stage 3 (below it the master stays whole: the layers read

@@ -9,13 +9,15 @@ namespace ascent {
 TrainStageModel::TrainStageModel(const std::vector<std::unique_ptr<Transformer>>& chunks, int slots,
                                  const std::vector<data::Batch>& batches,
                                  const std::vector<uint64_t>& dropout_seeds,
-                                 std::function<void(int)> on_chunk_done, double loss_scale)
+                                 std::function<void(int)> on_chunk_done, double loss_scale,
+                                 StageMode mode)
     : chunks_(chunks),
       slots_(slots),
       batches_(batches),
       seeds_(dropout_seeds),
       scales_(grad_scales(batches, loss_scale)),
-      on_chunk_done_(std::move(on_chunk_done)) {
+      on_chunk_done_(std::move(on_chunk_done)),
+      mode_(mode) {
   ASCENT_CHECK(slots_ >= 1 && !chunks_.empty() && seeds_.size() == batches_.size())
       << "stage model: " << slots_ << " slots, " << chunks_.size() << " chunks";
   int64_t samples = 0;
@@ -55,10 +57,11 @@ int64_t TrainStageModel::boundary_elements(int64_t m) const {
 const float* TrainStageModel::forward(int chunk, int64_t m, const float* input) {
   Transformer& t = *chunks_[chunk];
   LossSum l;
+  const bool train = mode_ == StageMode::kTrain;
   const Tensor out =
-      t.stage_forward(static_cast<int>(m % slots_), view(m), input, /*train=*/true, scales_[m], &l);
+      t.stage_forward(static_cast<int>(m % slots_), view(m), input, train, scales_[m], &l);
   if (t.last_stage()) {
-    loss_ += weights_[m] * l.mean();
+    loss_ += train ? weights_[m] * l.mean() : l.mean();
     loss_tokens_ += l.tokens;
   }
   return out.defined() ? out.f32() : nullptr;

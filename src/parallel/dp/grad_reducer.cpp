@@ -9,7 +9,7 @@
 namespace ascent::parallel::dp {
 
 GradReducer::GradReducer(const Comm& dp, float* grad, int64_t numel, int64_t bucket_size, Mode mode,
-                         std::vector<zero::Range> shards)
+                         std::vector<Range> shards)
     : dp_(dp), grad_(grad), numel_(numel), mode_(mode), shards_(std::move(shards)) {
   ASCENT_CHECK(bucket_size > 0 && bucket_size <= INT_MAX)
       << "[parallel] --ddp-bucket-size " << bucket_size << " must be in [1, 2^31)";
@@ -24,7 +24,7 @@ GradReducer::GradReducer(const Comm& dp, float* grad, int64_t numel, int64_t buc
     ASCENT_CHECK(static_cast<int>(shards_.size()) == dp.size())
         << "[parallel] ReduceScatter needs one shard per DP rank, got " << shards_.size();
     int64_t next = 0;
-    for (const zero::Range& s : shards_) {
+    for (const Range& s : shards_) {
       ASCENT_CHECK(s.begin == next && s.count >= 0) << "[parallel] shards must tile the buffer";
       next = s.end();
     }
@@ -35,11 +35,11 @@ GradReducer::GradReducer(const Comm& dp, float* grad, int64_t numel, int64_t buc
   }
 }
 
-void GradReducer::set_always_ready(const std::vector<zero::Range>& ranges) {
+void GradReducer::set_always_ready(const std::vector<Range>& ranges) {
   ASCENT_CHECK(next_launch_ == 0) << "[parallel] set_always_ready during a step";
   for (Bucket& b : buckets_) {
     b.always_ready = 0;
-    for (const zero::Range& r : ranges) b.always_ready += b.range.intersect(r).count;
+    for (const Range& r : ranges) b.always_ready += b.range.intersect(r).count;
     ASCENT_CHECK(b.always_ready <= b.range.count) << "[parallel] always-ready ranges overlap";
     b.ready = b.always_ready;
   }
@@ -52,7 +52,7 @@ void GradReducer::mark_ready(int64_t offset, int64_t count) {
   const int64_t size = buckets_[0].range.count;
   // Bucket i covers [numel - (i+1) size, numel - i size) (the last one may be short).
   const int64_t first = (numel_ - (offset + count)) / size, last = (numel_ - 1 - offset) / size;
-  const zero::Range r{offset, count};
+  const Range r{offset, count};
   for (int64_t i = first; i <= last; ++i) {
     Bucket& b = buckets_[i];
     b.ready += b.range.intersect(r).count;
@@ -82,11 +82,11 @@ void GradReducer::launch(Bucket& b) {
   if (mode_ == Mode::AllReduce) {
     b.request = dp_.iall_reduce(grad_ + b.range.begin, b.range.count);
   } else {
-    const zero::Range piece = b.range.intersect(mine_);
+    const Range piece = b.range.intersect(mine_);
     float* recv =
         static_cast<float*>(scratch_.data()) + (piece.empty() ? 0 : piece.begin - mine_.begin);
     b.request =
-        dp_.ireduce_scatter(grad_ + b.range.begin, recv, zero::piece_counts(b.range, shards_));
+        dp_.ireduce_scatter(grad_ + b.range.begin, recv, piece_counts(b.range, shards_));
   }
 }
 
@@ -97,7 +97,7 @@ void GradReducer::complete(Bucket& b) {
     float* g = grad_ + b.range.begin;
     for (int64_t i = 0; i < b.range.count; ++i) g[i] /= n;
   } else {
-    const zero::Range piece = b.range.intersect(mine_);
+    const Range piece = b.range.intersect(mine_);
     const float* src = static_cast<const float*>(scratch_.data()) + (piece.begin - mine_.begin);
     float* dst = grad_ + piece.begin;
     for (int64_t i = 0; i < piece.count; ++i) dst[i] = src[i] / n;

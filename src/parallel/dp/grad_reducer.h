@@ -36,14 +36,14 @@ class GradReducer {
 
   // grad: the flat gradient buffer [numel], kept by the caller for the reducer's lifetime.
   // bucket_size > 0 elements (< 2^31). For ReduceScatter, `shards` partitions [0, numel) over
-  // the ranks of dp (zero::partition).
+  // the ranks of dp (partition).
   GradReducer(const Comm& dp, float* grad, int64_t numel, int64_t bucket_size,
-              Mode mode = Mode::AllReduce, std::vector<zero::Range> shards = {});
+              Mode mode = Mode::AllReduce, std::vector<Range> shards = {});
   GradReducer(const GradReducer&) = delete;
   GradReducer& operator=(const GradReducer&) = delete;
 
   // Ranges that count as ready at the start of every step (never marked by the backward).
-  void set_always_ready(const std::vector<zero::Range>& ranges);
+  void set_always_ready(const std::vector<Range>& ranges);
   // The backward is done with grad[offset, offset + count) for this step. Each element must be
   // marked at most once per step. Launches every bucket that became launchable.
   void mark_ready(int64_t offset, int64_t count);
@@ -51,12 +51,12 @@ class GradReducer {
   void finish();
 
   int num_buckets() const { return static_cast<int>(buckets_.size()); }
-  zero::Range bucket(int i) const { return buckets_[i].range; }  // bucket 0 ends at numel
+  Range bucket(int i) const { return buckets_[i].range; }  // bucket 0 ends at numel
   int launched() const { return next_launch_; }
 
  private:
   struct Bucket {
-    zero::Range range;
+    Range range;
     int64_t ready = 0;         // elements marked this step
     int64_t always_ready = 0;  // elements of set_always_ready ranges
     Request request;
@@ -69,8 +69,8 @@ class GradReducer {
   float* grad_;
   int64_t numel_;
   Mode mode_;
-  std::vector<zero::Range> shards_;
-  zero::Range mine_;
+  std::vector<Range> shards_;
+  Range mine_;
   std::vector<Bucket> buckets_;
   int next_launch_ = 0;  // buckets [0, next_launch_) are in flight or done
   int next_test_ = 0;    // oldest bucket not yet seen complete (for progress polling)

@@ -2,11 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <utility>
 
 #include "core/error.h"
+#include "kernels/kernels.h"
 
-namespace ascent::parallel::zero {
+namespace ascent::parallel::dp {
+namespace {
+
+// The one deterministic sum of squares (kernels/), so every layout and the single process reduce
+// a gradient in the same order.
+double sum_squares(const float* x, int64_t n) {
+  return kernels::sum_squares(x, static_cast<size_t>(n));
+}
+
+}  // namespace
 
 Range Range::intersect(Range o) const {
   const int64_t b = std::max(begin, o.begin), e = std::min(end(), o.end());
@@ -34,26 +43,6 @@ std::vector<int64_t> piece_counts(Range r, const std::vector<Range>& shards) {
   std::vector<int64_t> counts(shards.size());
   for (size_t i = 0; i < shards.size(); ++i) counts[i] = r.intersect(shards[i]).count;
   return counts;
-}
-
-double sum_squares(const float* x, int64_t n) {
-  // Fixed chunks summed in a fixed order: the result does not depend on the thread count.
-  constexpr int64_t kChunk = 1 << 16;
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<double> partial(static_cast<size_t>(chunks));
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t b = c * kChunk, e = std::min(n, b + kChunk);
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = b;
-    for (; i + 8 <= e; i += 8)
-      for (int k = 0; k < 8; ++k) acc[k] += static_cast<double>(x[i + k]) * x[i + k];
-    for (; i < e; ++i) acc[0] += static_cast<double>(x[i]) * x[i];
-    partial[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  }
-  double total = 0;
-  for (double p : partial) total += p;
-  return total;
 }
 
 Sharding::Sharding(const Comm& dp, int64_t numel, int64_t align)
@@ -116,58 +105,13 @@ void Sharding::reduce_scatter_accumulate(Range r, const float* grad_of_range,
   for (int64_t i = 0; i < p.count; ++i) dst[i] += piece[i] / n;
 }
 
-ParamGatherer::Gathered::Gathered(Gathered&& o) noexcept
-    : owner_(std::exchange(o.owner_, nullptr)),
-      slot_(std::exchange(o.slot_, -1)),
-      data_(std::exchange(o.data_, nullptr)),
-      range_(o.range_) {}
-
-ParamGatherer::Gathered& ParamGatherer::Gathered::operator=(Gathered&& o) noexcept {
-  if (this != &o) {
-    release();
-    owner_ = std::exchange(o.owner_, nullptr);
-    slot_ = std::exchange(o.slot_, -1);
-    data_ = std::exchange(o.data_, nullptr);
-    range_ = o.range_;
-  }
-  return *this;
+const float* gather_shards(const Sharding& sharding, const float* shard, Buffer& whole) {
+  whole = Buffer(DType::F32, sharding.numel());
+  float* w = static_cast<float*>(whole.data());
+  const Range r = sharding.mine();
+  std::copy(shard, shard + r.count, w + r.begin);
+  sharding.all_gather_params(w);
+  return w;
 }
 
-void ParamGatherer::Gathered::release() {
-  if (owner_) owner_->used_[slot_] = false;
-  owner_ = nullptr;
-  slot_ = -1;
-  data_ = nullptr;
-}
-
-ParamGatherer::ParamGatherer(const Sharding& sharding, const float* local_shard, int64_t max_count,
-                             int slots)
-    : sharding_(sharding), local_shard_(local_shard), max_count_(max_count), used_(slots) {
-  ASCENT_CHECK(slots >= 1 && max_count >= 0) << "[parallel] ParamGatherer slots " << slots;
-  for (int i = 0; i < slots; ++i)
-    slots_.emplace_back(static_cast<size_t>(std::max<int64_t>(max_count, 1)) * sizeof(float),
-                        false);
-}
-
-ParamGatherer::Gathered ParamGatherer::gather(Range r) {
-  ASCENT_CHECK(r.count <= max_count_)
-      << "[parallel] gathering " << r.count << " elements into slots of " << max_count_;
-  const auto it = std::find(used_.begin(), used_.end(), false);
-  ASCENT_CHECK(it != used_.end()) << "[parallel] all " << used_.size()
-                                  << " gather slots are in use; release one first";
-  const int slot = static_cast<int>(it - used_.begin());
-  Gathered g;
-  g.owner_ = this;
-  g.slot_ = slot;
-  g.data_ = static_cast<float*>(slots_[slot].data());
-  g.range_ = r;
-  sharding_.gather(r, local_shard_, g.data_);
-  used_[slot] = true;
-  return g;
-}
-
-int ParamGatherer::free_slots() const {
-  return static_cast<int>(std::count(used_.begin(), used_.end(), false));
-}
-
-}  // namespace ascent::parallel::zero
+}  // namespace ascent::parallel::dp

@@ -12,9 +12,9 @@
 //   then all_gather_params() gives every rank the whole updated buffer.
 // Stage 2: as 1, but gradients are reduce-scattered (GradReducer ReduceScatter): a rank only
 //   ever reads grad[mine()].
-// Stage 3: parameters live sharded too; a layer's range is gathered just in time into a scratch
-//   slot (ParamGatherer), used, and released; its gradient is reduce-scattered into the rank's
-//   gradient shard (reduce_scatter_accumulate).
+// Stage 3: parameters live sharded too; a layer's range is gathered just in time (gather()),
+//   used, and dropped; its gradient is reduce-scattered into the rank's gradient shard
+//   (reduce_scatter_accumulate). parallel/dp/zero_residency.h does both around each region.
 //
 // The step itself, per rank (stage 1/2):
 //   reducer.finish();                                  // grads averaged (whole or shard)
@@ -30,7 +30,7 @@
 #include "core/tensor.h"
 #include "parallel/comm.h"
 
-namespace ascent::parallel::zero {
+namespace ascent::parallel::dp {
 
 // Elements; 32 f32 = 128 bytes, two cache lines and any SIMD width.
 constexpr int64_t kShardAlign = 32;
@@ -50,9 +50,6 @@ struct Range {
 std::vector<Range> partition(int64_t numel, int parts, int64_t align = kShardAlign);
 // How many elements of r each shard holds (the counts of a vector collective over r).
 std::vector<int64_t> piece_counts(Range r, const std::vector<Range>& shards);
-
-// Sum of x[i]^2 over [0, n) in f64, deterministic for any thread count.
-double sum_squares(const float* x, int64_t n);
 
 class Sharding {
  public:
@@ -99,46 +96,8 @@ class Sharding {
   mutable Buffer scratch_;  // reduce_scatter_accumulate's receive buffer
 };
 
-// Stage 3: scratch slots for gathered parameter ranges. gather() fills a free slot and returns
-// it as a move-only handle that frees the slot when destroyed, so at most `slots` ranges (e.g.
-// the layer in use and the next one) are materialised at a time.
-class ParamGatherer {
- public:
-  class Gathered {
-   public:
-    Gathered() = default;
-    Gathered(Gathered&& o) noexcept;
-    Gathered& operator=(Gathered&& o) noexcept;
-    Gathered(const Gathered&) = delete;
-    Gathered& operator=(const Gathered&) = delete;
-    ~Gathered() { release(); }
+// Every rank's shard of a flat buffer (this rank's in shard[0, mine().count)) gathered into
+// `whole`, resized to sharding.numel() floats; returns its data. Collective over dp.
+const float* gather_shards(const Sharding& sharding, const float* shard, Buffer& whole);
 
-    const float* data() const { return data_; }  // [range().count]
-    Range range() const { return range_; }
-    void release();
-
-   private:
-    friend class ParamGatherer;
-    ParamGatherer* owner_ = nullptr;
-    int slot_ = -1;
-    float* data_ = nullptr;
-    Range range_;
-  };
-
-  // local_shard: this rank's params[sharding.mine()], kept by the caller. max_count: the largest
-  // range ever gathered.
-  ParamGatherer(const Sharding& sharding, const float* local_shard, int64_t max_count,
-                int slots = 2);
-  // Collective over dp (every rank gathers the same ranges in the same order).
-  Gathered gather(Range r);
-  int free_slots() const;
-
- private:
-  const Sharding& sharding_;
-  const float* local_shard_;
-  int64_t max_count_;
-  std::vector<Buffer> slots_;
-  std::vector<bool> used_;
-};
-
-}  // namespace ascent::parallel::zero
+}  // namespace ascent::parallel::dp

@@ -98,7 +98,7 @@ class BufferPool {
 class Step {
  public:
   Step(const Comm& pp, int chunks, BufferPool& pool, int64_t& bytes_sent, StageModel& model,
-       int64_t micro_batches, std::vector<Action> actions)
+       int64_t micro_batches, std::vector<Action> actions, bool forward_only = false)
       : pp_(pp),
         pool_(pool),
         bytes_sent_(bytes_sent),
@@ -111,7 +111,8 @@ class Step {
         micro_batches_(micro_batches),
         actions_(std::move(actions)),
         in_flight_(static_cast<size_t>(chunks) * micro_batches),
-        last_backward_(chunks, -1) {
+        last_backward_(chunks, -1),
+        forward_only_(forward_only) {
     for (int64_t i = 0; i < static_cast<int64_t>(actions_.size()); ++i)
       if (actions_[i].op == Op::Backward) last_backward_[actions_[i].chunk] = i;
   }
@@ -197,6 +198,11 @@ class Step {
       s.output_send = pp_.isend(output, n, next_, tag(kForwardTag, a.chunk, a.micro_batch));
       bytes_sent_ += n * static_cast<int64_t>(sizeof(float));
     }
+    if (forward_only_) {
+      // No backward will come: the model reuses its output buffer at its next forward.
+      pp_.wait(s.output_send);
+      pool_.release(std::move(s.input));
+    }
   }
 
   void backward(int64_t i) {
@@ -257,6 +263,7 @@ class Step {
   std::vector<int64_t> last_backward_;  // [chunks] action index of each chunk's last backward
   PendingRecv input_recv_, grad_recv_;
   std::vector<PendingSend> sends_;  // gradient sends in flight, oldest first
+  const bool forward_only_;
 };
 
 }  // namespace
@@ -282,6 +289,12 @@ void PipelineRunner::run(StageModel& model, int64_t micro_batches) {
   state_->bytes_sent = 0;
   Step step(pp_, chunks_, state_->pool, state_->bytes_sent, model, micro_batches,
             std::move(actions));
+  step.execute();
+}
+
+void PipelineRunner::run_forward(StageModel& model, int64_t micro_batches) {
+  Step step(pp_, chunks_, state_->pool, state_->bytes_sent, model, micro_batches,
+            forward_only(chunks_, micro_batches), /*forward_only=*/true);
   step.execute();
 }
 

@@ -22,10 +22,11 @@
 
 #include "parallel/comm.h"
 #include "parallel/pp/stage_model.h"
+#include "parallel/pp/step_runner.h"
 
 namespace ascent::parallel::pp {
 
-class PipelineRunner {
+class PipelineRunner final : public StepRunner {
  public:
   // pp: the pipeline group, kept by reference for the runner's lifetime. chunks >= 1: model
   // chunks per rank (virtual stages; 1 without interleaving).
@@ -39,7 +40,10 @@ class PipelineRunner {
   // of pp.size(), or this throws ascent::Error on every rank alike). With one stage and one
   // chunk it runs forward then backward for each micro-batch. Collective over pp: every rank
   // calls it with the same micro_batches and a model of the same boundary sizes.
-  void run(StageModel& model, int64_t micro_batches);
+  void run(StageModel& model, int64_t micro_batches) override;
+  // Evaluation (forward_only schedule): each output is sent before the next forward, inputs are
+  // returned to the pool right after their forward.
+  void run_forward(StageModel& model, int64_t micro_batches) override;
 
   // Bytes this rank sent in the last run() (for the benchmark's bytes-moved report).
   int64_t bytes_sent() const;

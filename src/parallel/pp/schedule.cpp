@@ -87,4 +87,13 @@ int64_t max_in_flight(const std::vector<Action>& actions) {
   return most;
 }
 
+std::vector<Action> forward_only(int chunks, int64_t micro_batches) {
+  ASCENT_CHECK(chunks >= 1 && micro_batches >= 0)
+      << "[pp] forward of " << micro_batches << " micro-batches over " << chunks << " chunks";
+  std::vector<Action> actions;
+  for (int64_t m = 0; m < micro_batches; ++m)
+    for (int c = 0; c < chunks; ++c) actions.push_back({Op::Forward, c, m});
+  return actions;
+}
+
 }  // namespace ascent::parallel::pp

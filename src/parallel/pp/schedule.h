@@ -37,6 +37,9 @@ std::vector<Action> one_f_one_b(int pp_size, int pp_rank, int64_t micro_batches)
 // --num-layers-per-virtual-pipeline-stage and --global-batch-size.
 std::vector<Action> interleaved(int pp_size, int pp_rank, int chunks, int64_t micro_batches);
 
+// Evaluation: every chunk's forward of micro-batch 0, then of micro-batch 1, ... (no backward).
+std::vector<Action> forward_only(int chunks, int64_t micro_batches);
+
 // Megatron's number of warm-up forwards of the interleaved schedule (before the first backward).
 int64_t interleaved_warmup(int pp_size, int pp_rank, int chunks, int64_t micro_batches);
 

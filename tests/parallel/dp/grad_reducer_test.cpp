@@ -17,8 +17,8 @@ using testing::world;
 
 // A flat "model" of tensors with odd sizes and a padding hole, like a ParamLayout.
 struct FakeLayout {
-  std::vector<zero::Range> tensors;  // marked by the backward
-  std::vector<zero::Range> holes;    // never marked
+  std::vector<dp::Range> tensors;  // marked by the backward
+  std::vector<dp::Range> holes;    // never marked
   int64_t numel = 0;
 };
 
@@ -38,7 +38,7 @@ FakeLayout fake_layout() {
 // The gradient rank r produced at step s (zero in the holes, as a real backward leaves it).
 std::vector<float> rank_grad(const FakeLayout& l, int r, int step) {
   std::vector<float> g(l.numel, 0.f);
-  for (const zero::Range& t : l.tensors)
+  for (const dp::Range& t : l.tensors)
     for (int64_t i = t.begin; i < t.end(); ++i) g[i] = exact_value(100 + step, r, i);
   return g;
 }
@@ -55,8 +55,8 @@ std::vector<float> mean_grad(const FakeLayout& l, int size, int step) {
 
 // Marks every tensor, in an order that differs per rank and per step, some tensors in pieces.
 void mark_all(dp::GradReducer& red, const FakeLayout& l, int rank, int step) {
-  std::vector<zero::Range> pieces;
-  for (const zero::Range& t : l.tensors) {
+  std::vector<dp::Range> pieces;
+  for (const dp::Range& t : l.tensors) {
     if (t.count > 100) {
       pieces.push_back({t.begin, t.count / 3});
       pieces.push_back({t.begin + t.count / 3, t.count - t.count / 3});
@@ -66,15 +66,15 @@ void mark_all(dp::GradReducer& red, const FakeLayout& l, int rank, int step) {
   }
   std::mt19937 rng(1000 * rank + step);
   std::shuffle(pieces.begin(), pieces.end(), rng);
-  for (const zero::Range& p : pieces) red.mark_ready(p.begin, p.count);
+  for (const dp::Range& p : pieces) red.mark_ready(p.begin, p.count);
 }
 
 TEST(GradReducer, BucketsCoverTheBufferFromTheEnd) {
   std::vector<float> g(100);
   dp::GradReducer red(world(), g.data(), 100, 30);
   ASSERT_EQ(red.num_buckets(), 4);
-  EXPECT_EQ(red.bucket(0), (zero::Range{70, 30}));
-  EXPECT_EQ(red.bucket(3), (zero::Range{0, 10}));
+  EXPECT_EQ(red.bucket(0), (dp::Range{70, 30}));
+  EXPECT_EQ(red.bucket(3), (dp::Range{0, 10}));
   red.finish();
 }
 
@@ -124,8 +124,8 @@ TEST(GradReducer, LaunchesInOrderAsSoonAsThePrefixIsReady) {
 TEST(GradReducer, ReduceScatterLeavesTheMeanInThisRanksShard) {
   const Comm& group = world();
   const FakeLayout l = fake_layout();
-  const std::vector<zero::Range> shards = zero::partition(l.numel, group.size());
-  const zero::Range mine = shards[group.rank()];
+  const std::vector<dp::Range> shards = dp::partition(l.numel, group.size());
+  const dp::Range mine = shards[group.rank()];
   for (int64_t bucket : {int64_t{5}, int64_t{100}, int64_t{777}, l.numel}) {
     std::vector<float> grad(l.numel);
     dp::GradReducer red(group, grad.data(), l.numel, bucket, dp::GradReducer::Mode::ReduceScatter,

@@ -18,18 +18,18 @@ namespace {
 
 using testing::value;
 using testing::world;
-using zero::Range;
+using dp::Range;
 
 TEST(Zero, PartitionIsContiguousAlignedAndBalanced) {
-  EXPECT_EQ(zero::partition(100, 4, 32),
+  EXPECT_EQ(dp::partition(100, 4, 32),
             (std::vector<Range>{{0, 32}, {32, 32}, {64, 32}, {96, 4}}));
-  EXPECT_EQ(zero::partition(1000, 3, 32), (std::vector<Range>{{0, 352}, {352, 352}, {704, 296}}));
-  EXPECT_EQ(zero::partition(10, 4, 32), (std::vector<Range>{{0, 10}, {10, 0}, {10, 0}, {10, 0}}));
-  EXPECT_EQ(zero::partition(0, 2, 32), (std::vector<Range>{{0, 0}, {0, 0}}));
-  EXPECT_EQ(zero::partition(7, 1, 32), (std::vector<Range>{{0, 7}}));
+  EXPECT_EQ(dp::partition(1000, 3, 32), (std::vector<Range>{{0, 352}, {352, 352}, {704, 296}}));
+  EXPECT_EQ(dp::partition(10, 4, 32), (std::vector<Range>{{0, 10}, {10, 0}, {10, 0}, {10, 0}}));
+  EXPECT_EQ(dp::partition(0, 2, 32), (std::vector<Range>{{0, 0}, {0, 0}}));
+  EXPECT_EQ(dp::partition(7, 1, 32), (std::vector<Range>{{0, 7}}));
   for (int64_t n : {1, 31, 32, 33, 1000, 4099, 100003})
     for (int parts : {1, 2, 3, 4, 7, 8}) {
-      const std::vector<Range> s = zero::partition(n, parts, 32);
+      const std::vector<Range> s = dp::partition(n, parts, 32);
       int64_t next = 0, largest = 0, smallest = n;
       for (size_t r = 0; r < s.size(); ++r) {
         EXPECT_EQ(s[r].begin, next);
@@ -48,7 +48,7 @@ TEST(Zero, PartitionIsContiguousAlignedAndBalanced) {
         EXPECT_LE(largest - smallest, 32) << n << " / " << parts;
       }
     }
-  EXPECT_EQ(zero::piece_counts({30, 40}, zero::partition(100, 4, 32)),
+  EXPECT_EQ(dp::piece_counts({30, 40}, dp::partition(100, 4, 32)),
             (std::vector<int64_t>{2, 32, 6, 0}));
 }
 
@@ -145,7 +145,7 @@ void run_zero12(int stage) {
   AdamRun s;
   const ParamLayout& l = s.ref->layout();
   const int64_t n = s.ref->size();
-  zero::Sharding sharding(group, n);
+  dp::Sharding sharding(group, n);
   const Range mine = sharding.mine();
   std::vector<float> params(n), grad(n), m(mine.count), v(mine.count);
   AdamRun::init(params.data(), n);
@@ -197,7 +197,7 @@ TEST(Zero, Stage3GathersLayersJustInTime) {
   AdamRun s;
   const ParamLayout& l = s.ref->layout();
   const int64_t n = s.ref->size();
-  zero::Sharding sharding(group, n);
+  dp::Sharding sharding(group, n);
   const Range mine = sharding.mine();
   // Layers: each tensor with the padding after it, tiling [0, n).
   std::vector<Range> layers;
@@ -214,21 +214,17 @@ TEST(Zero, Stage3GathersLayersJustInTime) {
   std::vector<float> full(n);
   AdamRun::init(full.data(), n);
   std::copy(full.begin() + mine.begin, full.begin() + mine.end(), p_shard.begin());
-  zero::ParamGatherer gatherer(sharding, p_shard.data(), largest, 2);
+  std::vector<float> gathered(largest);
   for (int step = 1; step <= s.steps; ++step) {
     const float ref_scale = s.reference_step(group.size());
     std::fill(g_shard.begin(), g_shard.end(), 0.f);
     for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-      zero::ParamGatherer::Gathered w = gatherer.gather(*it);
-      // Prefetch the next layer while this one is in use: both slots taken.
-      zero::ParamGatherer::Gathered next;
-      if (it + 1 != layers.rend()) next = gatherer.gather(*(it + 1));
-      EXPECT_EQ(gatherer.free_slots(), it + 1 != layers.rend() ? 0 : 1);
+      // Each layer's parameters exist whole only while it is in use.
+      sharding.gather(*it, p_shard.data(), gathered.data());
       std::fill(layer_grad.begin(), layer_grad.end(), 0.f);
-      rank_grad(l, group.rank(), w.data(), layer_grad.data(), *it);
+      rank_grad(l, group.rank(), gathered.data(), layer_grad.data(), *it);
       sharding.reduce_scatter_accumulate(*it, layer_grad.data(), g_shard.data());
     }
-    EXPECT_EQ(gatherer.free_slots(), 2);
     const float scale = clip_coefficient(sharding.shard_grad_norm(g_shard.data()), s.clip);
     EXPECT_NEAR(scale, ref_scale, 1e-6 * ref_scale);
     s.shard_step(mine, step, scale, p_shard.data(), g_shard.data(), m.data(), v.data(), mine.begin);
@@ -240,7 +236,7 @@ TEST(Zero, Stage3GathersLayersJustInTime) {
 TEST(Zero, AllGatherOfBf16Copy) {
   const Comm& group = world();
   const int64_t n = 1234;
-  zero::Sharding sharding(group, n);
+  dp::Sharding sharding(group, n);
   std::vector<uint16_t> bits(n, 0);
   const Range mine = sharding.mine();
   for (int64_t i = mine.begin; i < mine.end(); ++i) bits[i] = static_cast<uint16_t>(i * 3);
@@ -253,13 +249,13 @@ TEST(Zero, AllGatherOfBf16Copy) {
 TEST(Zero, GradNormCountsEachElementOnce) {
   const Comm& group = world();
   const int64_t n = 1000;
-  zero::Sharding sharding(group, n);
+  dp::Sharding sharding(group, n);
   std::vector<float> g(n);
   for (int64_t i = 0; i < n; ++i) g[i] = value(13, 0, i);
-  const double ref = std::sqrt(zero::sum_squares(g.data(), n));
+  const double ref = std::sqrt(kernels::sum_squares(g.data(), n));
   EXPECT_NEAR(sharding.grad_norm(g.data()), ref, 1e-12 * ref);
   // Only [100, 300) counted (e.g. leaving out tensor-parallel duplicates).
-  const double part = std::sqrt(zero::sum_squares(g.data() + 100, 200));
+  const double part = std::sqrt(kernels::sum_squares(g.data() + 100, 200));
   EXPECT_NEAR(sharding.grad_norm(g.data(), nullptr, {{100, 200}}), part, 1e-12 * part);
 }
 

@@ -20,9 +20,9 @@
 #include "model/tensor_parallel.h"
 #include "model/weights.h"
 #include "parallel/dp/zero.h"
-#include "train/param_regions.h"
+#include "parallel/dp/param_regions.h"
 
-namespace ascent {
+namespace ascent::parallel::dp {
 
 class ZeroResidency final : public ParamResidency {
  public:
@@ -31,7 +31,7 @@ class ZeroResidency final : public ParamResidency {
   // over which replicated gradients are summed first.
   // deferred: tensors whose gradients the hooks leave alone (the word embedding tied across
   // pipeline stages, summed over the stages first); reduce() them once final.
-  ZeroResidency(int stage, ModelWeights& weights, const parallel::zero::Sharding& sharding,
+  ZeroResidency(int stage, ModelWeights& weights, const Sharding& sharding,
                 const TensorParallelGroup* sp_group,
                 const std::vector<std::string>& deferred = {});
   int stage() const { return stage_; }
@@ -43,7 +43,7 @@ class ZeroResidency final : public ParamResidency {
   float* grad_shard() const { return static_cast<float*>(grad_shard_.data()); }
   void zero_grad_shard() { grad_shard_.zero(); }
   // Reduce-scatters grad[r] into the gradient shard and drops it (a deferred tensor).
-  void reduce(parallel::zero::Range r);
+  void reduce(Range r);
   // Stage 3: drops every parameter outside this rank's shard; both: every full gradient (after
   // the whole model was written: initialisation, loading, gathering for a checkpoint).
   void drop_unowned();
@@ -52,15 +52,15 @@ class ZeroResidency final : public ParamResidency {
 
  private:
   // Drops the parameters of r outside this rank's shard.
-  void drop_params(parallel::zero::Range r);
+  void drop_params(Range r);
 
   int stage_;
   ModelWeights& w_;
-  const parallel::zero::Sharding& sharding_;
+  const Sharding& sharding_;
   const TensorParallelGroup* sp_group_;
   ParamRegions regions_;
   Buffer gathered_;    // one range of parameters from every rank
   Buffer grad_shard_;  // [mine.count]
 };
 
-}  // namespace ascent
+}  // namespace ascent::parallel::dp

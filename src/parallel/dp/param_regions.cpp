@@ -1,12 +1,11 @@
-#include "train/param_regions.h"
+#include "parallel/dp/param_regions.h"
 
 #include <algorithm>
 
 #include "core/error.h"
 
-namespace ascent {
+namespace ascent::parallel::dp {
 
-using parallel::zero::Range;
 
 namespace {
 
@@ -67,4 +66,4 @@ const RegionRanges& ParamRegions::operator[](ParamRegion r) const {
   return it->second;
 }
 
-}  // namespace ascent
+}  // namespace ascent::parallel::dp

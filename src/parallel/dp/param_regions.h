@@ -11,11 +11,11 @@
 #include "model/weights.h"
 #include "parallel/dp/zero.h"
 
-namespace ascent {
+namespace ascent::parallel::dp {
 
 struct RegionRanges {
-  std::vector<parallel::zero::Range> ranges;      // flat ranges, ascending
-  std::vector<parallel::zero::Range> replicated;  // tensors TP replicates (summed under SP)
+  std::vector<Range> ranges;      // flat ranges, ascending
+  std::vector<Range> replicated;  // tensors TP replicates (summed under SP)
 };
 
 class ParamRegions {
@@ -37,4 +37,4 @@ class ParamRegions {
   int64_t largest_ = 0;
 };
 
-}  // namespace ascent
+}  // namespace ascent::parallel::dp

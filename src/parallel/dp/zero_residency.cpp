@@ -1,17 +1,16 @@
-#include "train/zero_residency.h"
+#include "parallel/dp/zero_residency.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
 
-namespace ascent {
+namespace ascent::parallel::dp {
 
-using parallel::zero::Range;
 
 
 ZeroResidency::ZeroResidency(int stage, ModelWeights& weights,
-                             const parallel::zero::Sharding& sharding,
+                             const Sharding& sharding,
                              const TensorParallelGroup* sp_group,
                              const std::vector<std::string>& deferred)
     : stage_(stage),
@@ -67,4 +66,4 @@ void ZeroResidency::drop_unowned() {
   w_.discard_grads(0, w_.size());
 }
 
-}  // namespace ascent
+}  // namespace ascent::parallel::dp

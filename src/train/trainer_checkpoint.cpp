@@ -1,0 +1,110 @@
+// The trainer's checkpoints: initial weights (random, an HF directory, or an ascent checkpoint
+// with its resume state) and saving from any layout (checkpoint/ascent_checkpoint.h).
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "checkpoint/hf_checkpoint.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace ascent {
+
+void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
+  // The cursor counts rows: samples, windows or packed rows. Those keys decide which.
+  const nlohmann::json now = args_.to_json();
+  std::vector<std::string> keys = {"is-instruction-dataset", "pack"};
+  if (args_.pack) keys.push_back("seq-length");  // packing depends on the row length
+  for (const std::string& k : keys) {
+    const nlohmann::json then =
+        ckpt_args.value(k, k == "seq-length" ? now[k] : nlohmann::json(false));
+    if (then != now[k])
+      throw error("[train] --load ", args_.load, ": the checkpoint was trained with --", k, " ",
+                  then.dump(), ", this run has ", now[k].dump(),
+                  "; its data cursor would point elsewhere (use --finetune to start over)");
+  }
+}
+
+void Trainer::init_or_load(const CheckpointInfo* checkpoint) {
+  if (args_.load.empty()) {
+    weights_->init_random(args_.seed);
+  } else if (checkpoint) {
+    load(*checkpoint);
+  } else if (fs::exists(fs::path(args_.load) / "config.json") && !is_ascent_checkpoint(args_.load)) {
+    load_hf_weights(args_.load, weights_->config(), weights_->layout(), weights_->master());
+    weights_->refresh_compute();
+    ASCENT_LOG_INFO("loaded HF weights from {}", args_.load);
+  } else {
+    load(open_checkpoint(args_.load));
+  }
+  // ZeRO-3: every rank wrote the whole model; keep the shard.
+  sync_->drop_unowned();
+}
+
+void Trainer::load(const CheckpointInfo& ckpt) {
+  load_checkpoint(ckpt, *weights_, args_.finetune ? nullptr : optimizer_.get());
+  if (!args_.finetune) {
+    check_resumable(ckpt.state.args);
+    iteration_ = ckpt.state.iteration;
+    if (scaler_ && !ckpt.state.loss_scaler.is_null())
+      scaler_->restore_json(ckpt.state.loss_scaler);
+    // The cursor counts samples over every data-parallel rank; each rank's loader skips alike.
+    train_batches_->set_consumed(ckpt.state.consumed_train_samples);
+  }
+  ASCENT_LOG_INFO("loaded {} (iteration {}, written by a TP{} PP{} DP{} job){}", ckpt.dir,
+                  ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
+                  ckpt.layout.model_parallel.pipeline_model_parallel_size,
+                  ckpt.layout.data_parallel_size, args_.finetune ? ", weights only" : "");
+}
+
+void Trainer::save() {
+  TrainState st;
+  st.iteration = iteration_;
+  st.consumed_train_samples = train_batches_->consumed();
+  st.optimizer_steps = optimizer_->steps();
+  st.seed = args_.seed;
+  st.args = args_.to_json();
+  if (scaler_) st.loss_scaler = scaler_->to_json();
+  if (!distributed()) {
+    save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
+    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+    return;
+  }
+  // Every model-parallel rank of data-parallel rank 0 writes its shard; under ZeRO the optimizer
+  // state and (ZeRO-3) the weights are gathered from the data-parallel ranks first.
+  const parallel::Comm& world = topo_->world();
+  std::string tag = std::to_string(getpid());
+  world.broadcast(tag, 0);
+  const PendingCheckpoint p = pending_checkpoint(args_.save, iteration_, tag);
+  if (world.rank() == 0) begin_checkpoint(p);
+  world.barrier();
+  std::vector<Buffer> whole;
+  NamedState state;
+  std::vector<std::string> names;
+  for (auto& [name, buf] : optimizer_->state()) {
+    names.push_back(name);
+    whole.emplace_back();
+    state.emplace_back(name, sync_->whole_state(buf, whole.back()));
+  }
+  sync_->gather_weights();
+  CheckpointLayout layout;
+  layout.model_parallel = mp_;
+  layout.data_parallel_size = dp_size();
+  layout.zero_stage = args_.zero();
+  if (topo_->dp_rank() == 0) {
+    const ShardPart part{&weights_->layout(), weights_->master(), state};
+    save_checkpoint_shard(p, config(), layout, topo_->tp_rank(), topo_->pp_rank(),
+                          std::span<const ShardPart>(&part, 1));
+  }
+  sync_->drop_unowned();
+  world.barrier();
+  if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
+  world.barrier();
+  ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+}
+
+}  // namespace ascent
