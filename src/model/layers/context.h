@@ -6,7 +6,6 @@
 
 #include "core/arena.h"
 #include "core/tensor.h"
-#include "model/tensor_parallel.h"
 
 namespace ascent {
 
@@ -34,13 +33,15 @@ struct LayerContext {
   Arena* stash = nullptr;
   Arena* scratch = nullptr;
   DropoutKey dropout;                   // rates 0: no dropout
-  TensorParallelism tp;                 // no group: the whole width on this rank
+  // The rows of the residual stream this rank holds: [first_row, first_row + held_rows) of the N
+  // rows, all of them (held_rows -1) unless sequence parallel. The model sets them from its
+  // tp::Regions (model/layers/tp_regions.h); attention and MLP always see all N rows.
+  int64_t held_rows = -1;
+  int64_t first_row = 0;
 
   int64_t N() const { return B * T; }
-  // Rows of the residual stream this rank holds: all N, or N / tp starting at global row
-  // row_begin() with sequence parallelism (attention and MLP always see all N rows).
-  int64_t rows() const { return tp.sp() ? N() / tp.size() : N(); }
-  int64_t row_begin() const { return tp.sp() ? rows() * tp.rank() : 0; }
+  int64_t rows() const { return held_rows < 0 ? N() : held_rows; }
+  int64_t row_begin() const { return first_row; }
 };
 
 // x itself when the compute dtype is f32, else a cast copy of x allocated in `arena`.
