@@ -61,8 +61,8 @@ void Decoder::check(std::span<const DecodeChunk> chunks, const KvCache& cache) c
     seen[static_cast<size_t>(c.slot)] = true;
     for (int32_t t : c.tokens) {
       if (t < 0 || t >= cfg_.vocab_size)
-        throw error("[inference] token id ", t, " is outside the vocabulary [0, ",
-                    cfg_.vocab_size, ")");
+        throw error("[inference] token id ", t, " is outside the vocabulary [0, ", cfg_.vocab_size,
+                    ")");
     }
     const int64_t end = cache.length(c.slot) + static_cast<int64_t>(c.tokens.size());
     if (end > max_positions())
@@ -107,8 +107,7 @@ void Decoder::attention(int64_t layer, const Step& s, const Tensor& h, KvCache& 
   d.scale = 1.0f / std::sqrt(static_cast<float>(HS_));
   d.alibi_slopes = positions_->alibi_slopes();
   decode_attention(d, qkv, cache, layer, s.seqs, out);
-  out_.forward(s.ctx, DropoutSite::kAttentionOut, to_compute(s.ctx, out, layer_), pc.wo, pm.bo,
-               x);
+  out_.forward(s.ctx, DropoutSite::kAttentionOut, to_compute(s.ctx, out, layer_), pc.wo, pm.bo, x);
 }
 
 Tensor Decoder::head(const Step& s, const Tensor& x, LogitsFor which) {

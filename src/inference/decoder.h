@@ -64,8 +64,7 @@ class Decoder {
   struct Step;  // the flattened rows of one call (decoder.cpp)
   void check(std::span<const DecodeChunk> chunks, const KvCache& cache) const;
   // x (+=) attention over the cache of h [N, C] (f32, normed); appends the layer's K/V.
-  void attention(int64_t layer, const Step& step, const Tensor& h, KvCache& cache,
-                 const Tensor& x);
+  void attention(int64_t layer, const Step& step, const Tensor& h, KvCache& cache, const Tensor& x);
   void write_cache(int64_t layer, const Step& step, const Tensor& qkv, KvCache& cache) const;
   Tensor head(const Step& step, const Tensor& x, LogitsFor which);
 
@@ -80,11 +79,11 @@ class Decoder {
   std::unique_ptr<AttentionPositions> positions_;
   Mlp mlp_;
   LmHead head_;
-  Arena head_arena_;         // NormHead: the normalised rows, computed once
-  HeadStash head_weights_;   // what LmHead::weight keeps
-  Tensor lm_head_c_;         // [V, C] LM head operand in the compute dtype
-  Arena arena_;              // this call's residual stream and logits
-  Arena layer_, scratch_;    // one sub-layer's temporaries
+  Arena head_arena_;        // NormHead: the normalised rows, computed once
+  HeadStash head_weights_;  // what LmHead::weight keeps
+  Tensor lm_head_c_;        // [V, C] LM head operand in the compute dtype
+  Arena arena_;             // this call's residual stream and logits
+  Arena layer_, scratch_;   // one sub-layer's temporaries
 };
 
 }  // namespace ascent::inference

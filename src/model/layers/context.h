@@ -27,12 +27,12 @@ struct DropoutKey {
 };
 
 struct LayerContext {
-  int64_t B = 0, T = 0;                 // micro-batch size and sequence length; N = B*T rows
-  DType compute = DType::F32;           // matmul operand dtype (f32, or bf16 with f32 accumulation)
-  const int32_t* positions = nullptr;   // [N] position of each token (RoPE, absolute embeddings)
+  int64_t B = 0, T = 0;                // micro-batch size and sequence length; N = B*T rows
+  DType compute = DType::F32;          // matmul operand dtype (f32, or bf16 with f32 accumulation)
+  const int32_t* positions = nullptr;  // [N] position of each token (RoPE, absolute embeddings)
   Arena* stash = nullptr;
   Arena* scratch = nullptr;
-  DropoutKey dropout;                   // rates 0: no dropout
+  DropoutKey dropout;  // rates 0: no dropout
   // The rows of the residual stream this rank holds: [first_row, first_row + held_rows) of the N
   // rows, all of them (held_rows -1) unless sequence parallel. The model sets them from its
   // tp::Regions (model/layers/tp_regions.h); attention and MLP always see all N rows.

@@ -16,7 +16,7 @@
 namespace ascent {
 
 struct EmbeddingStash {
-  Tensor e;       // [rows, C] the summed embeddings before the embedding norm (Bloom)
+  Tensor e;        // [rows, C] the summed embeddings before the embedding norm (Bloom)
   NormStash norm;  // embedding LayerNorm (Bloom)
 };
 
@@ -37,13 +37,12 @@ class Embedding {
  private:
   // Adding learned positions (or not) and the embedding norm (or not): one function each.
   using AddPositions = void (*)(const LayerContext& ctx, const Tensor& wpe, const Tensor& e);
-  using PositionsBackward = void (*)(const LayerContext& ctx, const Tensor& de,
-                                     const Tensor& dwpe);
+  using PositionsBackward = void (*)(const LayerContext& ctx, const Tensor& de, const Tensor& dwpe);
   using Normalize = Tensor (*)(const Norm& norm, const LayerContext& ctx, const ModelParams& p,
                                EmbeddingStash* st);
-  using NormalizeBackward = Tensor (*)(const Norm& norm, const LayerContext& ctx,
-                                       const Tensor& dx, const ModelParams& p,
-                                       const EmbeddingStash& st, const ModelParams& g);
+  using NormalizeBackward = Tensor (*)(const Norm& norm, const LayerContext& ctx, const Tensor& dx,
+                                       const ModelParams& p, const EmbeddingStash& st,
+                                       const ModelParams& g);
 
   std::unique_ptr<tp::WordEmbedding> word_;
   AddPositions add_positions_;

@@ -19,10 +19,10 @@
 namespace ascent {
 
 struct HeadStash {
-  NormStash norm;        // the final norm
-  Tensor h_c;            // [N, C] final normed hidden state (every rank's rows), compute dtype
-  Tensor logits;         // [N, VL] f32 (training: overwritten by their gradient)
-  Tensor w_eff, norms;   // NormHead: the normalised rows [VL, C] f32 and their norms [VL]
+  NormStash norm;       // the final norm
+  Tensor h_c;           // [N, C] final normed hidden state (every rank's rows), compute dtype
+  Tensor logits;        // [N, VL] f32 (training: overwritten by their gradient)
+  Tensor w_eff, norms;  // NormHead: the normalised rows [VL, C] f32 and their norms [VL]
 };
 
 class LmHead {
@@ -33,8 +33,8 @@ class LmHead {
 
   // st->logits [N, VL] (=, in ctx.stash) for x [rows, C] (read only), this rank's rows of the
   // last residual stream. p: f32 master views, c: compute weights. Fills `st` from ctx.stash.
-  void forward(const LayerContext& ctx, const Tensor& x, const ModelParams& p,
-               const ModelParams& c, HeadStash* st) const;
+  void forward(const LayerContext& ctx, const Tensor& x, const ModelParams& p, const ModelParams& c,
+               HeadStash* st) const;
   // The summed loss of st.logits against targets [N] (kIgnoreIndex: no loss). With train,
   // st.logits (=) grad_scale * d loss / d logits, in place. Temporaries in ctx.scratch (rewound).
   kernels::MaskedSum loss(const LayerContext& ctx, const int32_t* targets, bool train,

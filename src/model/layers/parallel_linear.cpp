@@ -39,8 +39,7 @@ namespace {
 
 // The sum of the partial products (a temporary), then the bias and the dropout into residual.
 void forward_summed(const Regions& regions, const LayerContext& ctx, DropoutSite site,
-                    const Tensor& x_c, const Tensor& w_c, const Tensor& b,
-                    const Tensor& residual) {
+                    const Tensor& x_c, const Tensor& w_c, const Tensor& b, const Tensor& residual) {
   const float p = ctx.dropout.hidden;
   const int64_t out = residual.size(-1);
   const Arena::Mark mark = ctx.scratch->mark();
@@ -73,9 +72,9 @@ void forward_whole(const Regions& regions, const LayerContext& ctx, DropoutSite 
 RowParallelLinear::RowParallelLinear(const Regions& regions)
     : regions_(&regions), forward_(regions.splits_width() ? forward_summed : forward_whole) {}
 
-void RowParallelLinear::backward(const LayerContext& ctx, DropoutSite site,
-                                 const Tensor& dresidual, const Tensor& x_c, const Tensor& w_c,
-                                 const Tensor& dx, const Tensor& dw, const Tensor& db) const {
+void RowParallelLinear::backward(const LayerContext& ctx, DropoutSite site, const Tensor& dresidual,
+                                 const Tensor& x_c, const Tensor& w_c, const Tensor& dx,
+                                 const Tensor& dw, const Tensor& db) const {
   Arena& s = *ctx.scratch;
   const Arena::Mark mark = s.mark();
   const int64_t out = dresidual.size(-1);
