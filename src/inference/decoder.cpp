@@ -1,7 +1,6 @@
 #include "inference/decoder.h"
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "inference/decode_attention.h"
@@ -26,37 +25,27 @@ Decoder::Decoder(const ModelWeights& weights)
       NH_(cfg_.num_attention_heads),
       KVH_(cfg_.num_query_groups),
       HS_(cfg_.head_size()),
+      one_rank_(tp::make_regions(TensorParallelism{})),
+      embedding_(cfg_, *one_rank_, 0),
       norm_(cfg_.norm, cfg_.norm_eps),
-      emb_norm_(NormType::LayerNorm, cfg_.norm_eps),
-      mlp_(cfg_),
+      qkv_(*one_rank_),
+      out_(*one_rank_),
+      positions_(make_attention_positions(cfg_, 0, NH_)),
+      mlp_(cfg_, *one_rank_),
+      head_(cfg_, *one_rank_, 0, cfg_.vocab_size),
+      head_arena_(64),
       arena_(4u << 20),
       layer_(4u << 20),
       scratch_(1u << 20) {
-  if (cfg_.position == PositionType::Rope)
-    rope_table_ = kernels::rope_table(cfg_.max_position_embeddings, HS_, cfg_.rope_theta);
-  if (cfg_.position == PositionType::Alibi) alibi_ = kernels::alibi_slopes(NH_);
-
-  lm_head_c_ = w_.compute().lm_head;
-  if (cfg_.lm_norm_weight) {
-    // NormHead: training normalises the rows at every forward; the weights are fixed here.
-    const int64_t V = cfg_.vocab_size, C = cfg_.hidden_size;
-    lm_eff_ = Buffer(DType::F32, V * C);
-    Buffer norms(DType::F32, V);
-    Tensor eff(lm_eff_.data(), DType::F32, {V, C});
-    kernels::l2norm_rows_forward(w_.params().lm_head, eff, norms.as(DType::F32));
-    lm_head_c_ = eff;
-    if (w_.compute_dtype() != DType::F32) {
-      lm_eff_c_ = Buffer(w_.compute_dtype(), V * C);
-      lm_head_c_ = Tensor(lm_eff_c_.data(), w_.compute_dtype(), {V, C});
-      kernels::cast(eff, lm_head_c_);
-    }
-  }
+  // NormHead: training normalises the rows at every forward; the weights are fixed here.
+  LayerContext ctx;
+  ctx.compute = w_.compute_dtype();
+  ctx.stash = &head_arena_;
+  ctx.scratch = &scratch_;
+  lm_head_c_ = head_.weight(ctx, w_.params(), w_.compute(), &head_weights_);
 }
 
-int64_t Decoder::max_positions() const {
-  if (cfg_.position == PositionType::Alibi) return std::numeric_limits<int64_t>::max();
-  return cfg_.max_position_embeddings;
-}
+int64_t Decoder::max_positions() const { return positions_->max_positions(); }
 
 void Decoder::check(std::span<const DecodeChunk> chunks, const KvCache& cache) const {
   ASCENT_CHECK(cache.num_layers() == cfg_.num_layers && cache.kv_heads() == KVH_ &&
@@ -72,8 +61,8 @@ void Decoder::check(std::span<const DecodeChunk> chunks, const KvCache& cache) c
     seen[static_cast<size_t>(c.slot)] = true;
     for (int32_t t : c.tokens) {
       if (t < 0 || t >= cfg_.vocab_size)
-        throw error("[inference] token id ", t, " is outside the vocabulary [0, ",
-                    cfg_.vocab_size, ")");
+        throw error("[inference] token id ", t, " is outside the vocabulary [0, ", cfg_.vocab_size,
+                    ")");
     }
     const int64_t end = cache.length(c.slot) + static_cast<int64_t>(c.tokens.size());
     if (end > max_positions())
@@ -85,65 +74,44 @@ void Decoder::check(std::span<const DecodeChunk> chunks, const KvCache& cache) c
   }
 }
 
-Tensor Decoder::embed(const Step& s) {
-  const ModelParams& p = w_.params();
-  const int64_t N = s.N, C = cfg_.hidden_size;
-  Tensor x = arena_.alloc(DType::F32, {N, C});  // [N, C] residual stream
-  layer_.reset();
-  if (cfg_.embedding_norm) {
-    Tensor e = layer_.alloc(DType::F32, {N, C});
-    kernels::embedding_forward(s.tokens.data(), p.wte, e);
-    NormStash ns;
-    emb_norm_.forward(e, p.emb_norm_w, p.emb_norm_b, x, &ns, layer_);
-  } else {
-    kernels::embedding_forward(s.tokens.data(), p.wte, x);
+// The keys and values of the new rows into rows [past, past + n) of each sequence's slot.
+void Decoder::write_cache(int64_t layer, const Step& s, const Tensor& qkv, KvCache& cache) const {
+  const int64_t QKV = qkv.size(1);
+  for (const SeqRows& r : s.seqs) {
+    for (int64_t i = 0; i < r.n; ++i) {
+      float* row = qkv.f32() + (r.row0 + i) * QKV;
+      const int64_t at = (r.past + i) * HS_;
+      for (int64_t g = 0; g < KVH_; ++g) {
+        kernels::copy(Tensor(row + (NH_ + g) * HS_, DType::F32, {HS_}),
+                      Tensor(cache.k(layer, r.slot, g) + at, DType::F32, {HS_}));
+        kernels::copy(Tensor(row + (NH_ + KVH_ + g) * HS_, DType::F32, {HS_}),
+                      Tensor(cache.v(layer, r.slot, g) + at, DType::F32, {HS_}));
+      }
+    }
   }
-  if (cfg_.position == PositionType::Absolute) {
-    Tensor pos = layer_.alloc(DType::F32, {N, C});
-    kernels::embedding_forward(s.positions.data(), p.wpe, pos);
-    kernels::add_inplace(x, pos);
-  }
-  return x;
 }
 
-// x (+=) o_proj(attention over the cache(qkv_proj(h_c))); appends this layer's K/V to the cache.
-void Decoder::attention(int64_t layer, const Step& s, const Tensor& h_c, KvCache& cache,
+void Decoder::attention(int64_t layer, const Step& s, const Tensor& h, KvCache& cache,
                         const Tensor& x) {
   const BlockParams& pm = w_.params().blocks[layer];
   const BlockParams& pc = w_.compute().blocks[layer];
   const int64_t N = s.N, QKV = (NH_ + 2 * KVH_) * HS_;
   Tensor qkv = layer_.alloc(DType::F32, {N, QKV});  // [N, (NH+2KVH)*HS]
-  linear::forward(h_c, pc.wqkv, pm.bqkv, qkv);
-  if (!rope_table_.cos.empty())
-    kernels::rope_apply(qkv, NH_ + KVH_, s.positions.data(), rope_table_, false);
-
-  const float* q = qkv.f32();
-  const size_t row_bytes = static_cast<size_t>(HS_) * sizeof(float);
-  for (const SeqRows& r : s.seqs) {
-    for (int64_t i = 0; i < r.n; ++i) {
-      const float* src = q + (r.row0 + i) * QKV;
-      for (int64_t g = 0; g < KVH_; ++g) {
-        std::memcpy(cache.k(layer, r.slot, g) + (r.past + i) * HS_, src + (NH_ + g) * HS_,
-                    row_bytes);
-        std::memcpy(cache.v(layer, r.slot, g) + (r.past + i) * HS_,
-                    src + (NH_ + KVH_ + g) * HS_, row_bytes);
-      }
-    }
-  }
+  qkv_.forward(s.ctx, h, pc.wqkv, pm.bqkv, qkv);
+  positions_->rotate(qkv, NH_ + KVH_, s.positions.data());
+  write_cache(layer, s, qkv, cache);
 
   Tensor out = layer_.alloc(DType::F32, {N, NH_ * HS_});  // [N, NH*HS]
   DecodeAttentionDims d;
   d.NH = NH_;
   d.scale = 1.0f / std::sqrt(static_cast<float>(HS_));
-  d.alibi_slopes = alibi_.empty() ? nullptr : alibi_.data();
+  d.alibi_slopes = positions_->alibi_slopes();
   decode_attention(d, qkv, cache, layer, s.seqs, out);
-  Tensor out_c = to_compute(s.ctx, out, layer_);
-  linear::forward(out_c, pc.wo, pm.bo, x, /*accumulate=*/true);
+  out_.forward(s.ctx, DropoutSite::kAttentionOut, to_compute(s.ctx, out, layer_), pc.wo, pm.bo, x);
 }
 
 Tensor Decoder::head(const Step& s, const Tensor& x, LogitsFor which) {
-  const ModelParams& p = w_.params();
-  const int64_t C = cfg_.hidden_size, V = cfg_.vocab_size;
+  const int64_t C = cfg_.hidden_size;
   layer_.reset();
   // The final norm is per row, so only the rows whose logits are wanted go through it.
   Tensor hx = x;
@@ -152,16 +120,16 @@ Tensor Decoder::head(const Step& s, const Tensor& x, LogitsFor which) {
     hx = layer_.alloc(DType::F32, {S, C});
     for (int64_t i = 0; i < S; ++i) {
       const SeqRows& r = s.seqs[static_cast<size_t>(i)];
-      std::memcpy(hx.f32() + i * C, x.f32() + (r.row0 + r.n - 1) * C,
-                  static_cast<size_t>(C) * sizeof(float));
+      kernels::copy(Tensor(x.f32() + (r.row0 + r.n - 1) * C, DType::F32, {C}),
+                    Tensor(hx.f32() + i * C, DType::F32, {C}));
     }
   }
-  const int64_t R = hx.size(0);
-  Tensor h = layer_.alloc(DType::F32, {R, C});
+  LayerContext ctx = s.ctx;  // the rows kept
+  ctx.T = hx.size(0);
   NormStash ns;
-  norm_.forward(hx, p.final_norm_w, p.final_norm_b, h, &ns, layer_);
-  Tensor logits = arena_.alloc(DType::F32, {R, V});  // [R, V]
-  linear::forward(to_compute(s.ctx, h, layer_), lm_head_c_, Tensor(), logits);
+  Tensor h_c = head_.normed(ctx, hx, w_.params(), &ns);
+  Tensor logits = arena_.alloc(DType::F32, {ctx.T, lm_head_c_.size(0)});  // [R, V]
+  linear::forward(h_c, lm_head_c_, Tensor(), logits);
   return logits;
 }
 
@@ -192,22 +160,25 @@ Tensor Decoder::forward(std::span<const DecodeChunk> chunks, KvCache& cache, Log
   const ModelParams& c = w_.compute();
   const int64_t N = s.N, C = cfg_.hidden_size;
   arena_.reset();
-  Tensor x = embed(s);  // [N, C]
+  LayerContext input = s.ctx;  // the residual stream lives for the whole call
+  input.stash = &arena_;
+  EmbeddingStash es;
+  Tensor x = embedding_.forward(input, s.tokens.data(), p, &es);  // [N, C]
   for (int64_t l = 0; l < cfg_.num_layers; ++l) {
     const BlockParams& pm = p.blocks[l];
     NormStash ns;
     layer_.reset();
+    scratch_.reset();
     Tensor h1 = layer_.alloc(DType::F32, {N, C});
     norm_.forward(x, pm.norm1_w, pm.norm1_b, h1, &ns, layer_);
-    attention(l, s, to_compute(s.ctx, h1, layer_), cache, x);
+    attention(l, s, h1, cache, x);
 
     layer_.reset();
     scratch_.reset();
     Tensor h2 = layer_.alloc(DType::F32, {N, C});
     norm_.forward(x, pm.norm2_w, pm.norm2_b, h2, &ns, layer_);
     MlpStash ms;
-    mlp_.forward(s.ctx, to_compute(s.ctx, h2, layer_), c.blocks[l], pm, x, &ms);
-    scratch_.reset();
+    mlp_.forward(s.ctx, h2, c.blocks[l], pm, x, &ms);
   }
   for (const SeqRows& r : s.seqs) cache.advance(r.slot, r.n);
   return head(s, x, which);

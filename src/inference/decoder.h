@@ -3,21 +3,27 @@
 // forward, run on a chunk of new tokens per sequence (a whole prompt for the prefill, then one
 // token per step), reading the past from the cache instead of recomputing it.
 //
-// It uses the model's own weights (ModelWeights views, the compute copy for matmuls) and the same
-// layers and kernels as training: embedding (+ learned positions) (+ embedding LayerNorm),
-// Norm, the fused q/k/v projection with bias, RoPE at each token's position, the MLP sub-layer,
-// final norm and LM head (NormHead rows normalised once here). Only attention differs: it runs
-// over the cache (inference/decode_attention.h). Logits equal Transformer::forward's on the same
-// tokens up to float rounding.
+// It uses the model's own weights (ModelWeights views, the compute copy for matmuls) and the
+// model's own layer objects, built for one rank: the Embedding variant (+ learned positions)
+// (+ embedding LayerNorm), Norm, the fused q/k/v projection with bias, the AttentionPositions
+// variant (RoPE at each token's position, ALiBi slopes), the output projection, the MLP
+// sub-layer, and the LmHead variant (final norm, LM head; NormHead rows normalised once here).
+// Only attention differs: it runs over the cache (inference/decode_attention.h). Logits equal
+// Transformer::forward's on the same tokens up to float rounding.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "core/arena.h"
 #include "inference/kv_cache.h"
-#include "kernels/kernels.h"
+#include "model/layers/attention_positions.h"
+#include "model/layers/embedding.h"
+#include "model/layers/lm_head.h"
 #include "model/layers/mlp.h"
 #include "model/layers/norm.h"
+#include "model/layers/parallel_linear.h"
+#include "model/layers/tp_regions.h"
 #include "model/weights.h"
 
 namespace ascent::inference {
@@ -57,22 +63,27 @@ class Decoder {
  private:
   struct Step;  // the flattened rows of one call (decoder.cpp)
   void check(std::span<const DecodeChunk> chunks, const KvCache& cache) const;
-  Tensor embed(const Step& step);
-  void attention(int64_t layer, const Step& step, const Tensor& h_c, KvCache& cache,
-                 const Tensor& x);
+  // x (+=) attention over the cache of h [N, C] (f32, normed); appends the layer's K/V.
+  void attention(int64_t layer, const Step& step, const Tensor& h, KvCache& cache, const Tensor& x);
+  void write_cache(int64_t layer, const Step& step, const Tensor& qkv, KvCache& cache) const;
   Tensor head(const Step& step, const Tensor& x, LogitsFor which);
 
   const ModelWeights& w_;
   const ModelConfig& cfg_;
   int64_t NH_, KVH_, HS_;
-  Norm norm_, emb_norm_;
+  std::unique_ptr<tp::Regions> one_rank_;  // the layers below run the whole width
+  Embedding embedding_;
+  Norm norm_;
+  tp::ColumnParallelLinear qkv_;
+  tp::RowParallelLinear out_;
+  std::unique_ptr<AttentionPositions> positions_;
   Mlp mlp_;
-  kernels::RopeTable rope_table_;  // empty unless RoPE
-  std::vector<float> alibi_;       // empty unless ALiBi
-  Buffer lm_eff_, lm_eff_c_;       // NormHead: [V, C] normalised rows (f32, compute dtype)
-  Tensor lm_head_c_;               // [V, C] LM head operand in the compute dtype
-  Arena arena_;                    // this call's residual stream and logits
-  Arena layer_, scratch_;          // one sub-layer's temporaries
+  LmHead head_;
+  Arena head_arena_;        // NormHead: the normalised rows, computed once
+  HeadStash head_weights_;  // what LmHead::weight keeps
+  Tensor lm_head_c_;        // [V, C] LM head operand in the compute dtype
+  Arena arena_;             // this call's residual stream and logits
+  Arena layer_, scratch_;   // one sub-layer's temporaries
 };
 
 }  // namespace ascent::inference

@@ -1,7 +1,9 @@
 #pragma once
 // The decoder: embedding -> L x [norm, attention, residual, norm, MLP, residual] -> final norm ->
 // LM head -> softmax cross-entropy, with a hand-written backward. Every variant of DESIGN.md
-// section 4 is chosen here, once, from the ModelConfig.
+// section 4 is chosen once, when the layers are built from the ModelConfig (model/layers/), and
+// so is the tensor-parallel mode (one rank, TP, TP + SP: model/layers/tp_regions.h); this file
+// only runs the layers in order and keeps their stashes.
 //
 // A Transformer runs the part of the model its ModelWeights shard holds (model/sharding.h):
 //   - tensor parallelism (TransformerOptions::tp): heads, KV groups, FFN columns and the
@@ -22,9 +24,10 @@
 
 #include "core/arena.h"
 #include "model/config.h"
-#include "model/layers/attention.h"
-#include "model/layers/mlp.h"
-#include "model/layers/norm.h"
+#include "model/layers/block.h"
+#include "model/layers/embedding.h"
+#include "model/layers/lm_head.h"
+#include "model/layers/tp_regions.h"
 #include "model/param_residency.h"
 #include "model/recompute.h"
 #include "model/tensor_parallel.h"
@@ -102,27 +105,18 @@ class Transformer {
   size_t activation_bytes_peak() const;
 
  private:
-  struct BlockStash {
-    NormStash norm1, norm2;
-    AttentionStash attn;
-    MlpStash mlp;
-  };
   // Everything one in-flight micro-batch keeps between its forward and its backward.
   struct Slot {
     Arena stash{256u << 20};
     MicroBatch mb;
     LayerContext ctx;
     std::vector<int32_t> default_positions;
-    std::vector<Tensor> x;      // held layers + 1 residual stream states [rows, C]
-    std::vector<Tensor> x_mid;  // residual after attention [rows, C]
+    std::vector<Tensor> x;  // held layers + 1 residual stream states [rows, C]
     std::vector<BlockStash> blocks;
-    Tensor emb;  // [rows, C] embedding before the embedding norm (Bloom)
-    NormStash emb_norm, final_norm;
-    Tensor h_final_c;         // [N, C] final normed hidden state, compute dtype
-    Tensor logits;            // [N, VL] (training: overwritten by their gradient)
-    Tensor lm_eff, lm_norms;  // NormHead: normalised LM head rows (f32) and their norms
-    bool trained = false;     // dlogits computed
-    bool dropped = false;     // the recomputed groups kept only their inputs
+    EmbeddingStash emb;
+    HeadStash head;
+    bool trained = false;  // dlogits computed
+    bool dropped = false;  // the recomputed groups kept only their inputs
     // Where each block's (or recomputed group's) allocations and the head's begin in `stash`:
     // the backward frees them in reverse order as it goes, so a group rebuilt for its backward
     // reuses the memory of the layers already done.
@@ -132,24 +126,17 @@ class Transformer {
 
   LayerContext begin(Slot& s, const MicroBatch& mb, DropoutMode dropout);
   static LayerContext block_context(const LayerContext& ctx, int64_t layer);
-  // The whole-width hidden state [N, C] from this rank's rows (all-gather with sequence
-  // parallelism; x itself otherwise).
-  Tensor gather_rows(const LayerContext& ctx, const Tensor& x, Arena& arena);
-  // d [N, C] of a column-parallel input -> this rank's rows of its sum over the TP group
-  // (all-reduce in place, or reduce-scatter into `out` [rows, C] with sequence parallelism).
-  Tensor reduce_rows(const LayerContext& ctx, const Tensor& d, Arena& arena);
 
   void embed(Slot& s);
   // The chunk's layers; with train, the recomputed groups keep only their inputs.
   void forward_blocks(Slot& s, bool train);
-  // Block i of the chunk: s.x[i] -> s.x_mid[i], s.x[i + 1] and s.blocks[i], in s.stash.
+  // Block i of the chunk: s.x[i] -> s.x[i + 1] and s.blocks[i], in s.stash.
   void forward_block(Slot& s, size_t i);
   // Rebuilds the stashes of group g (freed above its input) just before its backward.
   void recompute_group(Slot& s, const LayerGroup& g);
   void head_logits(Slot& s);
-  // The loss of s.logits and, with grad_scale != 0 (training), dlogits in place.
+  // The loss of the slot's logits and, with train, dlogits in place.
   LossSum head_loss(Slot& s, bool train, float grad_scale);
-  Tensor lm_head_weight_c(Slot& s);
   // dx (=) d loss / d x_L from the stashed dlogits.
   void head_backward(Slot& s, const Tensor& dx);
   void blocks_backward(Slot& s, const Tensor& dx);
@@ -157,15 +144,14 @@ class Transformer {
 
   ModelWeights& w_;
   const ModelConfig& cfg_;
-  TensorParallelism tp_;
-  Norm norm_;      // every norm of the model (same type and eps)
-  Norm emb_norm_;  // Bloom's embedding LayerNorm
-  SelfAttention attention_;
-  Mlp mlp_;
-  std::vector<int64_t> blocks_;     // indices into params().blocks of this chunk's layers
-  std::vector<LayerGroup> groups_;  // blocks_ in run/recompute groups
+  std::unique_ptr<tp::Regions> regions_;  // how this rank runs its part of the width
+  std::vector<int64_t> blocks_;           // indices into params().blocks of this chunk's layers
+  std::vector<LayerGroup> groups_;        // blocks_ in run/recompute groups
   bool has_embedding_ = true, has_head_ = true;
-  int64_t vocab_start_ = 0, vocab_rows_ = 0, vocab_valid_ = 0;  // this rank's vocabulary slice
+  Embedding embedding_;
+  TransformerBlock block_;  // every block of the model (same variants; weights differ)
+  LmHead head_;
+  int64_t max_sequence_ = 0;  // longest micro-batch row the positions allow
   Arena scratch_;
   Arena dgrad_;  // stage_backward's running gradient of the residual stream
   std::vector<std::unique_ptr<Slot>> slots_;

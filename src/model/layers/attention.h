@@ -1,13 +1,15 @@
 #pragma once
-// Causal self-attention sub-layer: fused q/k/v projection, positions (RoPE on q and k, or ALiBi
-// inside the kernel, or nothing when the model adds absolute embeddings), attention (with
-// ctx.dropout.attention inside the kernel), output projection added into the residual stream
-// (through hidden dropout when ctx.dropout.hidden > 0).
-#include <vector>
+// Causal self-attention sub-layer: fused q/k/v projection (column-parallel), positions (one
+// AttentionPositions variant: RoPE on q and k, ALiBi inside the kernel, or nothing when the model
+// adds absolute embeddings), attention (with ctx.dropout.attention inside the kernel), output
+// projection (row-parallel) added into the residual stream through hidden dropout.
+#include <memory>
 
 #include "kernels/kernels.h"
 #include "model/config.h"
+#include "model/layers/attention_positions.h"
 #include "model/layers/context.h"
+#include "model/layers/parallel_linear.h"
 #include "model/params.h"
 
 namespace ascent {
@@ -23,30 +25,36 @@ struct AttentionStash {
 
 class SelfAttention {
  public:
-  // A TP rank (tp_size > 1) computes heads [tp_rank * NH / tp, (tp_rank + 1) * NH / tp) and their
-  // KV groups: column-parallel q/k/v, row-parallel o (model/tensor_parallel.h).
-  explicit SelfAttention(const ModelConfig& cfg, int tp_rank = 0, int tp_size = 1);
+  // A TP rank computes heads [rank * NH / tp, (rank + 1) * NH / tp) and their KV groups.
+  SelfAttention(const ModelConfig& cfg, const tp::Regions& regions);
 
-  // residual (+=) dropout(o_proj(attention(qkv_proj(h_c)))). `w` are compute-dtype weights, `m`
-  // the f32 master views (biases). Fills `st` from ctx.stash. Backward must get the same
-  // ctx.dropout (masks are regenerated, not stashed). segment_ids [N] (kernels::AttentionDims;
-  // must stay valid until backward) restricts attention to each token's segment (packed rows).
-  void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
-               const BlockParams& m, const Tensor& residual, AttentionStash* st,
+  // The projection whose input forward takes (alloc_input places a norm's output for it).
+  const tp::ColumnParallelLinear& input_projection() const { return qkv_; }
+  const AttentionPositions& positions() const { return *positions_; }
+
+  // residual [rows, C] (+=) dropout(o_proj(attention(qkv_proj(h)))) for h [rows, C] f32, this
+  // rank's rows of the normed input (from input_projection().alloc_input). `w` are compute-dtype
+  // weights, `m` the f32 master views (biases). Fills `st` from ctx.stash. Backward must get the
+  // same ctx.dropout (masks are regenerated, not stashed). segment_ids [N]
+  // (kernels::AttentionDims; must stay valid until backward) restricts attention to each token's
+  // segment (packed rows).
+  void forward(const LayerContext& ctx, const Tensor& h, const BlockParams& w, const BlockParams& m,
+               const Tensor& residual, AttentionStash* st,
                const int32_t* segment_ids = nullptr) const;
-  // dresidual: gradient w.r.t. the residual output [N, C] (read only).
-  // dh (=) [N, C] gradient w.r.t. h; parameter gradients in g (+=). Temporaries in ctx.scratch.
-  void backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
-                const AttentionStash& st, const Tensor& dh, const BlockParams& g) const;
+  // dresidual [rows, C]: gradient w.r.t. the residual output (read only). Gradient convention:
+  // parameter gradients in g (+=); returns dh [rows, C] (=), d loss / d h, in ctx.scratch with
+  // the other temporaries (the caller rewinds).
+  Tensor backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                  const AttentionStash& st, const BlockParams& g) const;
 
  private:
   kernels::AttentionDims dims(const LayerContext& ctx, const int32_t* segment_ids) const;
 
-  int64_t NH_, KVH_, HS_;      // this rank's heads and KV groups
+  int64_t NH_, KVH_, HS_;              // this rank's heads and KV groups
   int64_t head_offset_, total_heads_;  // global index of head 0, heads of the whole model
-  bool rope_ = false;
-  kernels::RopeTable rope_table_;
-  std::vector<float> alibi_;  // empty unless ALiBi
+  std::unique_ptr<AttentionPositions> positions_;
+  tp::ColumnParallelLinear qkv_;
+  tp::RowParallelLinear out_;
 };
 
 }  // namespace ascent

@@ -6,7 +6,6 @@
 
 #include "core/arena.h"
 #include "core/tensor.h"
-#include "model/tensor_parallel.h"
 
 namespace ascent {
 
@@ -28,19 +27,21 @@ struct DropoutKey {
 };
 
 struct LayerContext {
-  int64_t B = 0, T = 0;                 // micro-batch size and sequence length; N = B*T rows
-  DType compute = DType::F32;           // matmul operand dtype (f32, or bf16 with f32 accumulation)
-  const int32_t* positions = nullptr;   // [N] position of each token (RoPE, absolute embeddings)
+  int64_t B = 0, T = 0;                // micro-batch size and sequence length; N = B*T rows
+  DType compute = DType::F32;          // matmul operand dtype (f32, or bf16 with f32 accumulation)
+  const int32_t* positions = nullptr;  // [N] position of each token (RoPE, absolute embeddings)
   Arena* stash = nullptr;
   Arena* scratch = nullptr;
-  DropoutKey dropout;                   // rates 0: no dropout
-  TensorParallelism tp;                 // no group: the whole width on this rank
+  DropoutKey dropout;  // rates 0: no dropout
+  // The rows of the residual stream this rank holds: [first_row, first_row + held_rows) of the N
+  // rows, all of them (held_rows -1) unless sequence parallel. The model sets them from its
+  // tp::Regions (model/layers/tp_regions.h); attention and MLP always see all N rows.
+  int64_t held_rows = -1;
+  int64_t first_row = 0;
 
   int64_t N() const { return B * T; }
-  // Rows of the residual stream this rank holds: all N, or N / tp starting at global row
-  // row_begin() with sequence parallelism (attention and MLP always see all N rows).
-  int64_t rows() const { return tp.sp() ? N() / tp.size() : N(); }
-  int64_t row_begin() const { return tp.sp() ? rows() * tp.rank() : 0; }
+  int64_t rows() const { return held_rows < 0 ? N() : held_rows; }
+  int64_t row_begin() const { return first_row; }
 };
 
 // x itself when the compute dtype is f32, else a cast copy of x allocated in `arena`.

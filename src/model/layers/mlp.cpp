@@ -5,8 +5,11 @@
 
 namespace ascent {
 
-Mlp::Mlp(const ModelConfig& cfg, int tp_size)
-    : F_(cfg.ffn_hidden_size / tp_size), in_rows_(cfg.mlp_in_rows() / tp_size) {
+Mlp::Mlp(const ModelConfig& cfg, const tp::Regions& regions)
+    : F_(cfg.ffn_hidden_size / regions.size()),
+      in_rows_(cfg.mlp_in_rows() / regions.size()),
+      in_(regions),
+      out_(regions) {
   if (cfg.mlp == MlpType::SwiGLU) {
     act_forward_ = kernels::swiglu_forward;
     act_backward_ = kernels::swiglu_backward;
@@ -16,12 +19,11 @@ Mlp::Mlp(const ModelConfig& cfg, int tp_size)
   }
 }
 
-void Mlp::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
+void Mlp::forward(const LayerContext& ctx, const Tensor& h, const BlockParams& w,
                   const BlockParams& m, const Tensor& residual, MlpStash* st) const {
   const int64_t N = ctx.N();
-  st->h_c = h_c;
   st->u = ctx.stash->alloc(DType::F32, {N, in_rows_});
-  linear::forward(h_c, w.w_in, m.b_in, st->u);
+  st->h_c = in_.forward(ctx, h, w.w_in, m.b_in, st->u);
 
   const Arena::Mark mark = ctx.scratch->mark();
   Tensor a = ctx.compute == DType::F32 ? ctx.stash->alloc(DType::F32, {N, F_})
@@ -30,24 +32,19 @@ void Mlp::forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams&
   st->a_c = to_compute(ctx, a, *ctx.stash);
   ctx.scratch->rewind(mark);
 
-  linear::residual_forward(ctx, DropoutSite::kMlpOut, st->a_c, w.w_out, m.b_out, residual);
+  out_.forward(ctx, DropoutSite::kMlpOut, st->a_c, w.w_out, m.b_out, residual);
 }
 
-void Mlp::backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
-                   const MlpStash& st, const Tensor& dh, const BlockParams& g) const {
+Tensor Mlp::backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                     const MlpStash& st, const BlockParams& g) const {
   const int64_t N = ctx.N();
   Arena& s = *ctx.scratch;
-  const Arena::Mark mark = s.mark();
-
   Tensor da = s.alloc(DType::F32, {N, F_});
-  linear::residual_backward(ctx, DropoutSite::kMlpOut, dresidual, st.a_c, w.w_out, da, g.w_out,
-                            g.b_out);
+  out_.backward(ctx, DropoutSite::kMlpOut, dresidual, st.a_c, w.w_out, da, g.w_out, g.b_out);
 
   Tensor du = s.alloc(DType::F32, {N, in_rows_});
   act_backward_(da, st.u, du);
-  Tensor du_c = to_compute(ctx, du, s);
-  linear::backward(du, du_c, st.h_c, w.w_in, dh, g.w_in, g.b_in);
-  s.rewind(mark);
+  return in_.backward(ctx, du, st.h_c, w.w_in, g.w_in, g.b_in);
 }
 
 }  // namespace ascent

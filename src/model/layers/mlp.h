@@ -1,9 +1,10 @@
 #pragma once
 // Feed-forward sub-layer: SwiGLU (fused gate/up projection) or GeLU (tanh), chosen when the model
-// is built; the down projection is added into the residual stream (through hidden dropout when
-// ctx.dropout.hidden > 0; backward must get the same ctx.dropout).
+// is built; the input projection is column-parallel, the down projection row-parallel, added
+// into the residual stream through hidden dropout (backward must get the same ctx.dropout).
 #include "model/config.h"
 #include "model/layers/context.h"
+#include "model/layers/parallel_linear.h"
 #include "model/params.h"
 
 namespace ascent {
@@ -16,16 +17,21 @@ struct MlpStash {
 
 class Mlp {
  public:
-  // A TP rank (tp_size > 1) holds F / tp FFN columns: column-parallel gate/up (or in),
-  // row-parallel down (model/tensor_parallel.h).
-  explicit Mlp(const ModelConfig& cfg, int tp_size = 1);
+  // A TP rank holds F / tp FFN columns.
+  Mlp(const ModelConfig& cfg, const tp::Regions& regions);
 
-  // residual (+=) dropout(down(act(in(h_c)))). w: compute weights, m: f32 master views (biases).
-  void forward(const LayerContext& ctx, const Tensor& h_c, const BlockParams& w,
-               const BlockParams& m, const Tensor& residual, MlpStash* st) const;
-  // dh (=) [N, C]; parameter gradients in g (+=).
-  void backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
-                const MlpStash& st, const Tensor& dh, const BlockParams& g) const;
+  // The projection whose input forward takes (alloc_input places a norm's output for it).
+  const tp::ColumnParallelLinear& input_projection() const { return in_; }
+
+  // residual [rows, C] (+=) dropout(down(act(in(h)))) for h [rows, C] f32, this rank's rows of
+  // the normed input (from input_projection().alloc_input). w: compute weights, m: f32 master
+  // views (biases). Fills `st` from ctx.stash.
+  void forward(const LayerContext& ctx, const Tensor& h, const BlockParams& w, const BlockParams& m,
+               const Tensor& residual, MlpStash* st) const;
+  // Gradient convention: parameter gradients in g (+=); returns dh [rows, C] (=) in ctx.scratch
+  // with the other temporaries (the caller rewinds). dresidual [rows, C] is read only.
+  Tensor backward(const LayerContext& ctx, const Tensor& dresidual, const BlockParams& w,
+                  const MlpStash& st, const BlockParams& g) const;
 
  private:
   using ActForward = void (*)(const Tensor& u, const Tensor& a);
@@ -33,6 +39,8 @@ class Mlp {
   int64_t F_, in_rows_;
   ActForward act_forward_;
   ActBackward act_backward_;
+  tp::ColumnParallelLinear in_;
+  tp::RowParallelLinear out_;
 };
 
 }  // namespace ascent
