@@ -31,6 +31,12 @@ Transformer::Transformer(ModelWeights& weights, const TransformerOptions& opts)
   groups_ = recompute_groups(opts.recompute, static_cast<int64_t>(blocks_.size()));
   has_embedding_ = shard.has_embedding && opts.chunk == 0;
   has_head_ = shard.has_head && opts.chunk + 1 == static_cast<int>(ranges.size());
+  // The chunk's ends: the embedding or the previous stage's hidden states come in; the head and
+  // the loss, or the hidden states for the next stage, go out (and the reverse in backward).
+  forward_in_ = has_embedding_ ? &Transformer::embed : &Transformer::receive_input;
+  forward_out_ = has_head_ ? &Transformer::head_output : &Transformer::hand_on_output;
+  backward_in_ = has_head_ ? &Transformer::head_backward : &Transformer::receive_doutput;
+  backward_out_ = has_embedding_ ? &Transformer::embedding_backward : &Transformer::hand_on_dinput;
   ASCENT_CHECK(opts.slots >= 1) << "slots " << opts.slots;
   for (int i = 0; i < opts.slots; ++i) slots_.push_back(std::make_unique<Slot>());
   residency_ = opts.residency;
@@ -110,9 +116,17 @@ LayerContext Transformer::block_context(const LayerContext& ctx, int64_t layer) 
 }
 
 // Embedding (+ absolute positions) (+ embedding LayerNorm) into s.x[0] [rows, C].
-void Transformer::embed(Slot& s) {
+void Transformer::embed(Slot& s, const float*) {
   const Use use(residency_, kEmbeddingRegion, false);
   s.x[0] = embedding_.forward(s.ctx, s.mb.tokens, w_.params(), &s.emb);
+}
+
+// The previous pipeline stage's output [rows, C] into s.x[0].
+void Transformer::receive_input(Slot& s, const float* input) {
+  ASCENT_CHECK(input) << "stage_forward: a stage without the embedding needs an input";
+  const int64_t R = s.ctx.rows(), C = cfg_.hidden_size;
+  s.x[0] = s.stash.alloc(DType::F32, {R, C});
+  kernels::copy(Tensor(const_cast<float*>(input), DType::F32, {R, C}), s.x[0]);
 }
 
 void Transformer::forward_blocks(Slot& s, bool train) {
@@ -172,10 +186,29 @@ LossSum Transformer::head_loss(Slot& s, bool train, float grad_scale) {
   return LossSum{total.sum, total.count};
 }
 
-void Transformer::head_backward(Slot& s, const Tensor& dx) {
+Tensor Transformer::head_output(Slot& s, bool train, float grad_scale, LossSum* loss) {
+  ASCENT_CHECK(!train || s.mb.targets) << "training needs targets";
+  s.head_mark = s.stash.mark();
+  head_logits(s);
+  const LossSum l = head_loss(s, train, grad_scale);
+  if (loss) *loss = l;
+  return Tensor();
+}
+
+Tensor Transformer::hand_on_output(Slot& s, bool, float, LossSum*) { return s.x.back(); }
+
+void Transformer::head_backward(Slot& s, const float*, const Tensor& dx) {
   ASCENT_CHECK(s.trained) << "stage_backward without a training forward";
-  const Use use(residency_, kHeadRegion, true);
-  head_.backward(s.ctx, s.head, w_.params(), w_.compute(), dx, w_.grads());
+  {
+    const Use use(residency_, kHeadRegion, true);
+    head_.backward(s.ctx, s.head, w_.params(), w_.compute(), dx, w_.grads());
+  }
+  s.stash.rewind(s.head_mark);  // the logits and the head's stash are dead now
+}
+
+void Transformer::receive_doutput(Slot&, const float* doutput, const Tensor& dx) {
+  ASCENT_CHECK(doutput) << "stage_backward: a stage without the head needs doutput";
+  kernels::copy(Tensor(const_cast<float*>(doutput), DType::F32, {dx.size(0), dx.size(1)}), dx);
 }
 
 void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
@@ -194,55 +227,34 @@ void Transformer::blocks_backward(Slot& s, const Tensor& dx) {
   }
 }
 
-void Transformer::embedding_backward(Slot& s, const Tensor& dx) {
+Tensor Transformer::embedding_backward(Slot& s, const Tensor& dx) {
   const Use use(residency_, kEmbeddingRegion, true);
   embedding_.backward(s.ctx, s.mb.tokens, dx, w_.params(), s.emb, w_.grads());
+  return Tensor();
 }
+
+Tensor Transformer::hand_on_dinput(Slot&, const Tensor& dx) { return dx; }
 
 Tensor Transformer::stage_forward(int slot, const MicroBatch& mb, const float* input, bool train,
                                   float grad_scale, LossSum* loss) {
   ASCENT_CHECK(slot >= 0 && slot < static_cast<int>(slots_.size())) << "slot " << slot;
   Slot& s = *slots_[slot];
-  const LayerContext ctx = begin(s, mb, train ? DropoutMode::kOn : DropoutMode::kOff);
-  const int64_t R = ctx.rows(), C = cfg_.hidden_size;
+  begin(s, mb, train ? DropoutMode::kOn : DropoutMode::kOff);
   s.x.assign(blocks_.size() + 1, Tensor());
   s.blocks.assign(blocks_.size(), BlockStash());
-  if (has_embedding_) {
-    embed(s);
-  } else {
-    ASCENT_CHECK(input) << "stage_forward: a stage without the embedding needs an input";
-    s.x[0] = s.stash.alloc(DType::F32, {R, C});
-    kernels::copy(Tensor(const_cast<float*>(input), DType::F32, {R, C}), s.x[0]);
-  }
+  (this->*forward_in_)(s, input);
   forward_blocks(s, train);
-  if (!has_head_) return s.x.back();
-  ASCENT_CHECK(!train || mb.targets) << "training needs targets";
-  s.head_mark = s.stash.mark();
-  head_logits(s);
-  const LossSum l = head_loss(s, train, grad_scale);
-  if (loss) *loss = l;
-  return Tensor();
+  return (this->*forward_out_)(s, train, grad_scale, loss);
 }
 
 Tensor Transformer::stage_backward(int slot, const float* doutput) {
   ASCENT_CHECK(slot >= 0 && slot < static_cast<int>(slots_.size())) << "slot " << slot;
   Slot& s = *slots_[slot];
-  const int64_t R = s.ctx.rows(), C = cfg_.hidden_size;
   dgrad_.reset();
-  Tensor dx = dgrad_.alloc(DType::F32, {R, C});
-  if (has_head_) {
-    head_backward(s, dx);
-    s.stash.rewind(s.head_mark);  // the logits and the head's stash are dead now
-  } else {
-    ASCENT_CHECK(doutput) << "stage_backward: a stage without the head needs doutput";
-    kernels::copy(Tensor(const_cast<float*>(doutput), DType::F32, {R, C}), dx);
-  }
+  Tensor dx = dgrad_.alloc(DType::F32, {s.ctx.rows(), cfg_.hidden_size});
+  (this->*backward_in_)(s, doutput, dx);
   blocks_backward(s, dx);
-  if (has_embedding_) {
-    embedding_backward(s, dx);
-    return Tensor();
-  }
-  return dx;
+  return (this->*backward_out_)(s, dx);
 }
 
 LossSum Transformer::forward_backward(const MicroBatch& mb, float grad_scale) {
@@ -260,7 +272,7 @@ LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, Dropout
   begin(s, mb, dropout);
   s.x.assign(blocks_.size() + 1, Tensor());
   s.blocks.assign(blocks_.size(), BlockStash());
-  embed(s);
+  embed(s, nullptr);
   forward_blocks(s, /*train=*/false);
   head_logits(s);
   LossSum loss = head_loss(s, /*train=*/false, 0.f);
@@ -270,12 +282,6 @@ LossSum Transformer::forward(const MicroBatch& mb, const Tensor& logits, Dropout
     kernels::copy(mine, logits.view({mine.size(0), mine.size(1)}));
   }
   return loss;
-}
-
-void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp) {
-  if (tp.size() <= 1) return;
-  for (const ParamSpec& spec : weights.layout().specs())
-    if (spec.split_dim < 0) tp.all_reduce_sum(weights.grad() + spec.offset, spec.numel);
 }
 
 }  // namespace ascent

@@ -127,7 +127,9 @@ class Transformer {
   LayerContext begin(Slot& s, const MicroBatch& mb, DropoutMode dropout);
   static LayerContext block_context(const LayerContext& ctx, int64_t layer);
 
-  void embed(Slot& s);
+  // The chunk's ends (chosen in the constructor, see forward_in_ ...).
+  void embed(Slot& s, const float* input);
+  void receive_input(Slot& s, const float* input);
   // The chunk's layers; with train, the recomputed groups keep only their inputs.
   void forward_blocks(Slot& s, bool train);
   // Block i of the chunk: s.x[i] -> s.x[i + 1] and s.blocks[i], in s.stash.
@@ -137,10 +139,14 @@ class Transformer {
   void head_logits(Slot& s);
   // The loss of the slot's logits and, with train, dlogits in place.
   LossSum head_loss(Slot& s, bool train, float grad_scale);
+  Tensor head_output(Slot& s, bool train, float grad_scale, LossSum* loss);
+  Tensor hand_on_output(Slot& s, bool train, float grad_scale, LossSum* loss);
   // dx (=) d loss / d x_L from the stashed dlogits.
-  void head_backward(Slot& s, const Tensor& dx);
+  void head_backward(Slot& s, const float* doutput, const Tensor& dx);
+  void receive_doutput(Slot& s, const float* doutput, const Tensor& dx);
   void blocks_backward(Slot& s, const Tensor& dx);
-  void embedding_backward(Slot& s, const Tensor& dx);
+  Tensor embedding_backward(Slot& s, const Tensor& dx);
+  Tensor hand_on_dinput(Slot& s, const Tensor& dx);
 
   ModelWeights& w_;
   const ModelConfig& cfg_;
@@ -148,6 +154,12 @@ class Transformer {
   std::vector<int64_t> blocks_;           // indices into params().blocks of this chunk's layers
   std::vector<LayerGroup> groups_;        // blocks_ in run/recompute groups
   bool has_embedding_ = true, has_head_ = true;
+  // Pipeline stage ends: the first stage embeds, the last one runs the head (model chunk roles
+  // are variants chosen once, like the layers').
+  void (Transformer::*forward_in_)(Slot&, const float*) = nullptr;
+  Tensor (Transformer::*forward_out_)(Slot&, bool, float, LossSum*) = nullptr;
+  void (Transformer::*backward_in_)(Slot&, const float*, const Tensor&) = nullptr;
+  Tensor (Transformer::*backward_out_)(Slot&, const Tensor&) = nullptr;
   Embedding embedding_;
   TransformerBlock block_;  // every block of the model (same variants; weights differ)
   LmHead head_;
@@ -165,10 +177,5 @@ class Transformer {
     bool backward;
   };
 };
-
-// With sequence parallelism, each TP rank's gradients of replicated parameters (norms,
-// row-parallel biases, position embeddings) come from its own rows only: sums them over the TP
-// group. Call once per step, after the last backward.
-void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp);
 
 }  // namespace ascent

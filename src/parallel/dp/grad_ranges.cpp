@@ -53,4 +53,9 @@ void SharedGrads::sum_replicated(const std::vector<Range>& ranges) const {
   for (const Range& r : ranges) sp_->all_reduce_sum(w_.grad() + r.begin, r.count);
 }
 
+void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp) {
+  for (const Range& r : grad_ranges(weights, false).replicated)
+    tp.all_reduce_sum(weights.grad() + r.begin, r.count);
+}
+
 }  // namespace ascent::parallel::dp

@@ -47,4 +47,9 @@ class SharedGrads {
   ModelWeights& w_;
 };
 
+// With sequence parallelism, each TP rank's gradients of replicated parameters (norms,
+// row-parallel biases, position embeddings) come from its own rows only: sums them over the TP
+// group (the whole of what SharedGrads::sum_replicated does in a step).
+void sum_replicated_grads(const ModelWeights& weights, const TensorParallelGroup& tp);
+
 }  // namespace ascent::parallel::dp

@@ -11,6 +11,7 @@
 
 #include "model/shard_copy.h"
 #include "model/transformer.h"
+#include "parallel/dp/grad_ranges.h"
 #include "parallel/mpi_test_env.h"
 #include "parallel/tp/comm_tensor_parallel.h"
 #include "support/tiny_models.h"
@@ -90,7 +91,7 @@ void check_tp(const std::string& variant, bool sp, float dropout, DType dtype) {
     const LossSum eval_got = t.forward(mb(m));
     EXPECT_NEAR(eval_got.sum, eval_want.sum, tol * std::fabs(eval_want.sum));
   }
-  if (sp) sum_replicated_grads(mine, group);
+  if (sp) dp::sum_replicated_grads(mine, group);
   double whole_norm = 0;
   for (int64_t i = 0; i < whole.size(); ++i) whole_norm += double(whole.grad()[i]) * whole.grad()[i];
   const double floor = 1e-2 * std::sqrt(whole_norm);
