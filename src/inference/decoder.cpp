@@ -1,7 +1,6 @@
 #include "inference/decoder.h"
 
 #include <cmath>
-#include <limits>
 
 #include "inference/decode_attention.h"
 #include "kernels/kernels.h"

@@ -37,13 +37,13 @@ void check_chunks(const std::string& variant, const std::vector<int64_t>& sizes)
   int64_t pos = 0;
   for (int64_t n : sizes) {
     DecodeChunk c{0, std::span<const int32_t>(tokens).subspan(static_cast<size_t>(pos),
-                                                               static_cast<size_t>(n))};
+                                                              static_cast<size_t>(n))};
     Tensor all = dec.forward({&c, 1}, cache, LogitsFor::All);
     ASSERT_EQ(all.size(0), n);
     ASSERT_EQ(all.size(1), V);
     for (int64_t i = 0; i < n; ++i) {
-      const double e = max_rel_err(all.f32() + i * V, ref.data() + (pos + i) * V,
-                                   static_cast<size_t>(V));
+      const double e =
+          max_rel_err(all.f32() + i * V, ref.data() + (pos + i) * V, static_cast<size_t>(V));
       EXPECT_LT(e, kTol) << variant << " position " << pos + i;
     }
     pos += n;
@@ -108,8 +108,7 @@ TEST_P(DecoderVariant, RaggedBatchMatchesFullForwardOfEachSequence) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, DecoderVariant,
-                         ::testing::ValuesIn(testing::tiny_variants()));
+INSTANTIATE_TEST_SUITE_P(Variants, DecoderVariant, ::testing::ValuesIn(testing::tiny_variants()));
 
 // bf16 matmul operands: the decoder makes the same casts as training, so it stays close to the
 // bf16 training forward (not bit-equal: an f32 difference of one ulp can round a bf16 the other
@@ -132,6 +131,22 @@ TEST(Decoder, Bf16ComputeFollowsTrainingForward) {
           << variant << " position " << t;
     }
   }
+}
+
+// Learned positions and an embedding LayerNorm together (no preset has both): the decoder adds
+// the positions before the norm, as the training forward does (both run model's Embedding).
+TEST(Decoder, LearnedPositionsGoBeforeTheEmbeddingNorm) {
+  ModelConfig cfg = testing::tiny_config("gpt2");
+  cfg.embedding_norm = true;
+  std::unique_ptr<ModelWeights> w = testing::tiny_weights(cfg, DType::F32);
+  Transformer model(*w);
+  const std::vector<int32_t> tokens = random_tokens(6, cfg.vocab_size, 3);
+  const std::vector<float> ref = reference_logits(model, cfg, tokens);
+  Decoder dec(*w);
+  KvCache cache(cfg, 1, 6);
+  DecodeChunk c{0, tokens};
+  Tensor all = dec.forward({&c, 1}, cache, LogitsFor::All);
+  EXPECT_LT(max_rel_err(all.f32(), ref.data(), ref.size()), kTol);
 }
 
 TEST(Decoder, RejectsBadTokensAndTooLongSequencesWithoutWriting) {
