@@ -59,36 +59,32 @@ parallel::FlagList agreed_flags(const TrainArgs& a) {
 
 Trainer::Trainer(const TrainArgs& args, const ModelConfig& config) : args_(args) {
   ModelConfig cfg = config;
-  cfg.make_vocab_size_divisible_by = args_.make_vocab_size_divisible_by;
+  cfg.make_vocab_size_divisible_by = args_.model.make_vocab_size_divisible_by;
   setup_parallel();
   build_model(cfg);
   build_data();
   init_or_load();
   log_layout();
   peak_gflops_ = kernels::measure_peak_f32(0.05).gflops;
-  if (!args_.metrics_file.empty() && (!distributed() || topo_->world_rank() == 0)) {
-    metrics_.open(args_.metrics_file, std::ios::app);
-    if (!metrics_) throw error("[train] --metrics-file ", args_.metrics_file, ": cannot open");
+  if (!args_.run.metrics_file.empty() && (!distributed() || topo_->world_rank() == 0)) {
+    metrics_.open(args_.run.metrics_file, std::ios::app);
+    if (!metrics_) throw error("[train] --metrics-file ", args_.run.metrics_file, ": cannot open");
   }
 }
 
 Trainer::~Trainer() = default;
 
 void Trainer::setup_parallel() {
-  const bool parallel_flags = args_.tensor_model_parallel_size > 1 ||
-                              args_.pipeline_model_parallel_size > 1 || args_.zero() > 0;
+  const bool parallel_flags = args_.parallel.tensor_model_parallel_size > 1 ||
+                              args_.parallel.pipeline_model_parallel_size > 1 || args_.zero() > 0;
   if (!mpi_initialized()) {
     if (parallel_flags)
-      throw error("[train] --tensor-model-parallel-size ", args_.tensor_model_parallel_size,
-                  " --pipeline-model-parallel-size ", args_.pipeline_model_parallel_size,
+      throw error("[train] --tensor-model-parallel-size ", args_.parallel.tensor_model_parallel_size,
+                  " --pipeline-model-parallel-size ", args_.parallel.pipeline_model_parallel_size,
                   " --zero-stage ", args_.zero(), ": launch under mpirun (-np TP x PP x DP)");
     return;
   }
-  parallel::ParallelConfig pc;
-  pc.tensor_model_parallel_size = args_.tensor_model_parallel_size;
-  pc.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
-  pc.distributed_timeout_minutes = args_.distributed_timeout_minutes;
-  pc.zero_stage = args_.zero();
+  const parallel::ParallelConfig& pc = args_.parallel;
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (pc.distributed_timeout_minutes > 0)
@@ -100,10 +96,7 @@ void Trainer::setup_parallel() {
 }
 
 void Trainer::build_model(const ModelConfig& cfg) {
-  mp_.tensor_model_parallel_size = args_.tensor_model_parallel_size;
-  mp_.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
-  mp_.num_layers_per_virtual_pipeline_stage = args_.num_layers_per_virtual_pipeline_stage;
-  if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
+  mp_ = args_.model_parallel();
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
   weights_ =
@@ -117,16 +110,16 @@ void Trainer::build_model(const ModelConfig& cfg) {
     // The word embedding tied across pipeline stages is summed over the stages before it is
     // reduced over data-parallel ranks (finish_gradients).
     std::vector<std::string> deferred;
-    if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
+    if (args_.parallel.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
       deferred.push_back("model.embed_tokens.weight");
     zero_ = std::make_unique<ZeroResidency>(args_.zero(), *weights_, *sharding_,
-                                            args_.sequence_parallel ? tp_group_.get() : nullptr,
+                                            args_.parallel.sequence_parallel ? tp_group_.get() : nullptr,
                                             deferred);
   }
 
   micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
   const int chunks = mp_.virtual_stages(cfg);
-  const int pp = args_.pipeline_model_parallel_size;
+  const int pp = args_.parallel.pipeline_model_parallel_size;
   const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
   if (pp > 1) {
     const std::vector<parallel::pp::Action> schedule =
@@ -140,18 +133,18 @@ void Trainer::build_model(const ModelConfig& cfg) {
   if (dp_size() > 1 && !zero_) {
     reducer_ = std::make_unique<parallel::dp::GradReducer>(
         topo_->dp(), weights_->grad(), weights_->size(),
-        std::min<int64_t>(args_.ddp_bucket_size > 0 ? args_.ddp_bucket_size
+        std::min<int64_t>(args_.parallel.ddp_bucket_size > 0 ? args_.parallel.ddp_bucket_size
                                                     : parallel::default_bucket_size(dp_size()),
                           weights_->size()));
   }
   // With one stage, the last micro-batch's backward marks each region ready as it ends.
   if (reducer_ && pp == 1)
     overlap_ = std::make_unique<DpOverlap>(*weights_, *reducer_,
-                                           args_.sequence_parallel ? tp_group_.get() : nullptr);
+                                           args_.parallel.sequence_parallel ? tp_group_.get() : nullptr);
   for (int c = 0; c < chunks; ++c) {
     TransformerOptions o;
     o.tp.group = tp_group_.get();
-    o.tp.sequence_parallel = args_.sequence_parallel;
+    o.tp.sequence_parallel = args_.parallel.sequence_parallel;
     o.chunk = c;
     o.slots = slots_;
     o.residency = zero_ ? static_cast<ParamResidency*>(zero_.get()) : overlap_.get();
@@ -162,7 +155,7 @@ void Trainer::build_model(const ModelConfig& cfg) {
   OptimRange range;
   if (sharding_) range = {sharding_->mine().begin, sharding_->mine().count};
   optimizer_ = make_optimizer(args_.optim, *weights_, range);
-  if (args_.fp16) scaler_ = std::make_unique<LossScaler>(args_.loss_scale);
+  if (args_.precision.fp16) scaler_ = std::make_unique<LossScaler>(args_.loss_scale);
 
   // Ranges: per chunk (aiao), tied-embedding copies (reduced after the pipeline), gaps, and the
   // tensors counted in the gradient norm (replicated ones on TP rank 0 only; the tied head copy
@@ -217,12 +210,12 @@ void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
   // The cursor counts rows: samples, windows or packed rows. Those keys decide which.
   const nlohmann::json now = args_.to_json();
   std::vector<std::string> keys = {"is-instruction-dataset", "pack"};
-  if (args_.pack) keys.push_back("seq-length");  // packing depends on the row length
+  if (args_.data.pack) keys.push_back("seq-length");  // packing depends on the row length
   for (const std::string& k : keys) {
     const nlohmann::json then =
         ckpt_args.value(k, k == "seq-length" ? now[k] : nlohmann::json(false));
     if (then != now[k])
-      throw error("[train] --load ", args_.load, ": the checkpoint was trained with --", k, " ",
+      throw error("[train] --load ", args_.run.load, ": the checkpoint was trained with --", k, " ",
                   then.dump(), ", this run has ", now[k].dump(),
                   "; its data cursor would point elsewhere (use --finetune to start over)");
   }
@@ -235,19 +228,19 @@ void Trainer::init_or_load() {
 }
 
 void Trainer::load_weights() {
-  if (args_.load.empty()) {
-    weights_->init_random(args_.seed);
+  if (args_.run.load.empty()) {
+    weights_->init_random(args_.run.seed);
     return;
   }
-  if (fs::exists(fs::path(args_.load) / "config.json") && !is_ascent_checkpoint(args_.load)) {
-    load_hf_weights(args_.load, weights_->config(), weights_->layout(), weights_->master());
+  if (fs::exists(fs::path(args_.run.load) / "config.json") && !is_ascent_checkpoint(args_.run.load)) {
+    load_hf_weights(args_.run.load, weights_->config(), weights_->layout(), weights_->master());
     weights_->refresh_compute();
-    ASCENT_LOG_INFO("loaded HF weights from {}", args_.load);
+    ASCENT_LOG_INFO("loaded HF weights from {}", args_.run.load);
     return;
   }
-  const CheckpointInfo ckpt = open_checkpoint(args_.load);
-  load_checkpoint(ckpt, *weights_, args_.finetune ? nullptr : optimizer_.get());
-  if (!args_.finetune) {
+  const CheckpointInfo ckpt = open_checkpoint(args_.run.load);
+  load_checkpoint(ckpt, *weights_, args_.run.finetune ? nullptr : optimizer_.get());
+  if (!args_.run.finetune) {
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
     if (scaler_ && ckpt.state.loss_scaler.is_object()) {
@@ -261,7 +254,7 @@ void Trainer::load_weights() {
   ASCENT_LOG_INFO("loaded {} (iteration {}, written by a TP{} PP{} DP{} job){}", ckpt.dir,
                   ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
                   ckpt.layout.model_parallel.pipeline_model_parallel_size,
-                  ckpt.layout.data_parallel_size, args_.finetune ? ", weights only" : "");
+                  ckpt.layout.data_parallel_size, args_.run.finetune ? ", weights only" : "");
 }
 
 // Start-up report of the layout and of each rank's model-state memory (parameters, gradients,
@@ -296,9 +289,9 @@ void Trainer::log_layout() const {
   topo_->world().all_gather(mine.data(), static_cast<int64_t>(mine.size()), all.data());
   ASCENT_LOG_INFO("layout: {} ranks = TP {} x DP {} x PP {}{}{}{}; ZeRO stage {}", W,
                   topo_->tp_size(), topo_->dp_size(), topo_->pp_size(),
-                  args_.sequence_parallel ? ", sequence parallel" : "",
+                  args_.parallel.sequence_parallel ? ", sequence parallel" : "",
                   chunks_.size() > 1 ? fmt::format(", {} virtual stages", chunks_.size()) : "",
-                  args_.manual_mbs.empty() ? "" : ", manual micro-batch sizes " + args_.manual_mbs,
+                  args_.parallel.manual_mbs.empty() ? "" : ", manual micro-batch sizes " + args_.parallel.manual_mbs,
                   args_.zero());
   const double mib = 1.0 / 1048576.0;
   for (int w = 0; w < W; ++w) {
@@ -318,7 +311,7 @@ void Trainer::on_chunk_done(int chunk) {
   // start its data-parallel reduction while the pipeline runs the other chunks.
   const ParamLayout& layout = weights_->layout();
   for (const Range& r : chunk_ranges_[chunk]) {
-    if (args_.sequence_parallel && tp_group_) {
+    if (args_.parallel.sequence_parallel && tp_group_) {
       for (const ParamSpec& s : layout.specs())
         if (s.offset == r.begin && s.split_dim < 0)
           tp_group_->all_reduce_sum(weights_->grad() + r.begin, r.count);
@@ -330,18 +323,18 @@ void Trainer::on_chunk_done(int chunk) {
 void Trainer::finish_gradients() {
   const ModelConfig& cfg = config();
   // The tied embedding's two copies (first and last stage) get the sum of their gradients.
-  if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings &&
+  if (args_.parallel.pipeline_model_parallel_size > 1 && cfg.tied_embeddings &&
       topo_->embedding().member()) {
     for (const Range& r : deferred_ranges_)
       topo_->embedding().all_reduce(weights_->grad() + r.begin, r.count);
   }
   if (zero_) {
     // Everything else was reduced region by region during the backward.
-    if (args_.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
+    if (args_.parallel.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
       for (const Range& r : deferred_ranges_) zero_->reduce(r);
     return;
   }
-  if (!marked_ && args_.sequence_parallel && tp_group_) sum_replicated_grads(*weights_, *tp_group_);
+  if (!marked_ && args_.parallel.sequence_parallel && tp_group_) sum_replicated_grads(*weights_, *tp_group_);
   if (reducer_) {
     if (marked_)
       for (const Range& r : deferred_ranges_) reducer_->mark_ready(r.begin, r.count);
@@ -390,14 +383,14 @@ IterationStats Trainer::train_step() {
   step_batches_.resize(M);
   std::vector<uint64_t> seeds(M);
   for (int64_t m = 0; m < M; ++m) {
-    if (args_.manual_mbs.empty()) {
+    if (args_.parallel.manual_mbs.empty()) {
       train_batches_->next(step_batches_[m]);
     } else {
       train_batches_->next_rows(step_batches_[m], micro_batch_sizes_[m]);
     }
-    seeds[m] = dropout_seed(args_.seed, iteration_, m * dp_size() + dp_rank());
+    seeds[m] = dropout_seed(args_.run.seed, iteration_, m * dp_size() + dp_rank());
   }
-  const bool aiao = args_.foldx_mode == "aiao" && reducer_;
+  const bool aiao = args_.parallel.foldx_mode == "aiao" && reducer_;
   marked_ = aiao;
   const double loss_scale = scaler_ ? scaler_->scale() : 1.0;
   TrainStageModel stage(chunks_, slots_, step_batches_, seeds,
@@ -452,7 +445,7 @@ IterationStats Trainer::train_step() {
   s.lr = args_.lr.at(optimizer_->steps() + 1);
   if (!s.skipped)
     optimizer_step(s.lr,
-                   static_cast<float>(clip_coefficient(s.grad_norm, args_.clip_grad) / loss_scale));
+                   static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale));
   if (topo_) {
     s.tp_bytes = topo_->tp().payload_bytes() - bytes0[0];
     s.dp_bytes = topo_->dp().payload_bytes() - bytes0[1];
@@ -491,9 +484,9 @@ void Trainer::log_iteration(const IterationStats& s) {
     metrics_ << line;
     metrics_.flush();
   }
-  if (s.iteration % args_.log_interval == 0 || s.iteration == args_.train_iters) {
+  if (s.iteration % args_.run.log_interval == 0 || s.iteration == args_.run.train_iters) {
     const std::string padding =
-        args_.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
+        args_.data.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
     const int ranks = distributed() ? topo_->world_size() : 1;
     // Megatron's fp16 log: the scale and the steps skipped since the previous line.
     const std::string scaling =
@@ -503,18 +496,18 @@ void Trainer::log_iteration(const IterationStats& s) {
     ASCENT_LOG_INFO(
         " iteration {:>6}/{:<6} | consumed samples {:>9} | {:8.1f} ms/iter | lr {:.3e} | loss "
         "{:.4f} | grad norm {:.3f}{} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
-        s.iteration, args_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
+        s.iteration, args_.run.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
         scaling, s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / (peak_gflops_ * ranks));
   }
 }
 
 double Trainer::evaluate() {
-  if (!valid_batches_ || args_.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (!valid_batches_ || args_.run.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
   // Always the same first eval_iters global batches of the validation split: comparable values.
   valid_batches_->set_consumed(0);
   const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
-  const int64_t batches = args_.eval_iters * M;
-  const int pp = args_.pipeline_model_parallel_size;
+  const int64_t batches = args_.run.eval_iters * M;
+  const int pp = args_.parallel.pipeline_model_parallel_size;
   const int V = static_cast<int>(chunks_.size());
   data::Batch b;
   std::vector<float> act;
@@ -564,7 +557,7 @@ void Trainer::save() {
   st.iteration = iteration_;
   st.consumed_train_samples = train_batches_->consumed();
   st.optimizer_steps = optimizer_->steps();
-  st.seed = args_.seed;
+  st.seed = args_.run.seed;
   st.args = args_.to_json();
   if (scaler_) {
     const LossScaler::State& ls = scaler_->state();
@@ -573,8 +566,8 @@ void Trainer::save() {
                       {"hysteresis_tracker", ls.hysteresis_tracker}};
   }
   if (!distributed()) {
-    save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
-    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+    save_checkpoint(args_.run.save, *weights_, optimizer_.get(), st);
+    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
     return;
   }
   // Every model-parallel rank of data-parallel rank 0 writes its shard; under ZeRO the optimizer
@@ -582,7 +575,7 @@ void Trainer::save() {
   const parallel::Comm& world = topo_->world();
   std::string tag = std::to_string(getpid());
   world.broadcast(tag, 0);
-  const PendingCheckpoint p = pending_checkpoint(args_.save, iteration_, tag);
+  const PendingCheckpoint p = pending_checkpoint(args_.run.save, iteration_, tag);
   if (world.rank() == 0) begin_checkpoint(p);
   world.barrier();
   std::vector<Buffer> whole;
@@ -615,7 +608,7 @@ void Trainer::save() {
   world.barrier();
   if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
   world.barrier();
-  ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+  ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
 }
 
 const std::vector<IterationStats>& Trainer::run() {
@@ -623,37 +616,37 @@ const std::vector<IterationStats>& Trainer::run() {
   ASCENT_LOG_INFO("model {}: {} parameters, {} layers, hidden {}, heads {}/{}, vocab {}; {}",
                   c.name, c.num_params(), c.num_layers, c.hidden_size, c.num_attention_heads,
                   c.num_query_groups, c.vocab_size,
-                  args_.bf16   ? "bf16 mixed precision"
-                  : args_.fp16 ? "fp16 mixed precision with loss scaling"
+                  args_.precision.bf16   ? "bf16 mixed precision"
+                  : args_.precision.fp16 ? "fp16 mixed precision with loss scaling"
                                : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
     ASCENT_LOG_INFO(
         "activation recompute: full, {} ({} {} layer{} of each stage; their "
         "activations are rebuilt in the backward)",
-        args_.recompute_method,
+        args_.recompute.method,
         recompute.method == RecomputeMethod::kUniform ? "groups of" : "the first",
         recompute.num_layers, recompute.num_layers == 1 ? "" : "s");
-  else if (args_.recompute_granularity == "selective")
+  else if (args_.recompute.granularity == "selective")
     ASCENT_LOG_INFO(
         "activation recompute: selective is what attention always does here (no "
         "score matrix is stored; its backward recomputes the probabilities)");
-  while (iteration_ < args_.train_iters) {
+  while (iteration_ < args_.run.train_iters) {
     IterationStats s = train_step();
     history_.push_back(s);
     log_iteration(s);
-    if (args_.eval_interval > 0 && iteration_ % args_.eval_interval == 0 &&
-        iteration_ < args_.train_iters) {
+    if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0 &&
+        iteration_ < args_.run.train_iters) {
       ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
     }
-    if (!args_.save.empty() && args_.save_interval > 0 && iteration_ % args_.save_interval == 0 &&
-        iteration_ < args_.train_iters)
+    if (!args_.run.save.empty() && args_.run.save_interval > 0 && iteration_ % args_.run.save_interval == 0 &&
+        iteration_ < args_.run.train_iters)
       save();
   }
   const double v = evaluate();
   if (!std::isnan(v))
     ASCENT_LOG_INFO(" validation loss at the end: {:.4f} (ppl {:.2f})", v, std::exp(v));
-  if (!args_.save.empty()) save();
+  if (!args_.run.save.empty()) save();
   return history_;
 }
 
