@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/ascent_checkpoint.h"
 #include "cli/demo_corpus.h"
 #include "core/log.h"
 #include "core/timer.h"
-#include "checkpoint/ascent_checkpoint.h"
 #include "data/indexed_dataset.h"
 #include "inference/generate.h"
 #include "preprocess/pipeline.h"

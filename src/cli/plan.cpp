@@ -68,8 +68,8 @@ void print_plan(const PlanArgs& a) {
 void add_plan_command(CLI::App& app) {
   auto args = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand("plan", "parameter count and memory of a model preset");
-  add_flags(*cmd, args->model.flags().only({"--model"}).set_help("--model",
-                                                                  "model preset (see --list)"));
+  add_flags(*cmd,
+            args->model.flags().only({"--model"}).set_help("--model", "model preset (see --list)"));
   add_flags(*cmd, args->precision.flags()
                       .set_help("--bf16", "bf16 mixed precision")
                       .set_help("--fp16", "fp16 mixed precision"));

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <charconv>
 #include <type_traits>
 
 #include "core/error.h"
@@ -14,9 +13,11 @@ namespace {
 // Shortest text that reads back as the same value ("0.0001" for 1e-4f, "4294967296" for 2^32).
 template <class F>
 std::string float_text(F v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
+  return fmt::format("{}", v);
+}
+
+void check_new(const Table& t, const std::string& name) {
+  if (t.find(name) != nullptr) throw error("[flags] ", name, " is declared twice");
 }
 
 double number(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : 0.0; }
@@ -59,14 +60,14 @@ Flag& Table::add_flag(std::string name, Target target, std::string help) {
   f.help = std::move(help);
   f.scope = scope_;
   f.default_text = f.value_text();
-  ASCENT_CHECK(find(f.name) == nullptr) << "flag " << f.name << " declared twice";
+  check_new(*this, f.name);
   flags_.push_back(std::move(f));
   return flags_.back();
 }
 
 Table& Table::append(const Table& other) {
   for (const Flag& f : other.flags_) {
-    ASCENT_CHECK(find(f.name) == nullptr) << "flag " << f.name << " declared twice";
+    check_new(*this, f.name);
     flags_.push_back(f);
   }
   return *this;

@@ -81,12 +81,14 @@ class Table {
   explicit Table(std::string scope) : scope_(std::move(scope)) {}
 
   // Binds `name` to `member` (which must outlive the table and every parser it is registered
-  // with). Returns the flag for chaining rules.
+  // with). Returns the flag for chaining rules (valid until the next add). Throws
+  // ascent::Error when `name` is already in the table.
   template <class T>
   Flag& add(std::string name, T& member, std::string help = {}) {
     return add_flag(std::move(name), Target(&member), std::move(help));
   }
-  // Adds every flag of `other`, each keeping its scope. Throws on a duplicate name.
+  // Adds every flag of `other`, each keeping its scope. Throws ascent::Error on a name already
+  // in this table (each flag is declared once).
   Table& append(const Table& other);
   // The flags named (in the order given); throws ascent::Error for an unknown name.
   Table only(std::initializer_list<std::string_view> names) const;
@@ -118,10 +120,10 @@ Table read_only(const Config& config) {
 }
 
 // Rules with the project's wording.
-Rule positive();                    // "must be positive"
-Rule at_least(double low);          // "must be >= low"
-Rule greater_than(double low);      // "must be > low"
-Rule in_unit_interval();            // "must be in [0, 1)"
+Rule positive();                // "must be positive"
+Rule at_least(double low);      // "must be >= low"
+Rule greater_than(double low);  // "must be > low"
+Rule in_unit_interval();        // "must be in [0, 1)"
 // A string among `names` ("'x' is not one of a, b, c"); "" passes when allow_empty.
 Rule one_of(std::vector<std::string> names, bool allow_empty = false);
 // Any predicate, with a fixed complaint (e.g. "is required").

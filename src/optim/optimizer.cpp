@@ -19,8 +19,7 @@ Optimizer::Optimizer(const ModelWeights& weights, OptimRange range) : range_(ran
   if (range_.count < 0) range_.count = weights.size() - range_.begin;
   ASCENT_CHECK(range_.begin >= 0 && range_.count >= 0 &&
                range_.begin + range_.count <= weights.size())
-      << "optimizer range [" << range.begin << ", +" << range.count << ") of "
-      << weights.size();
+      << "optimizer range [" << range.begin << ", +" << range.count << ") of " << weights.size();
 }
 
 std::vector<DecaySegment> Optimizer::clipped_segments(const ParamLayout& layout) const {

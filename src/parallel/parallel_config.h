@@ -12,9 +12,9 @@
 namespace ascent::parallel {
 
 struct ParallelConfig {
-  int tensor_model_parallel_size = 1;     // --tensor-model-parallel-size
-  int pipeline_model_parallel_size = 1;   // --pipeline-model-parallel-size
-  bool sequence_parallel = false;         // --sequence-parallel (with TP)
+  int tensor_model_parallel_size = 1;                 // --tensor-model-parallel-size
+  int pipeline_model_parallel_size = 1;               // --pipeline-model-parallel-size
+  bool sequence_parallel = false;                     // --sequence-parallel (with TP)
   int64_t num_layers_per_virtual_pipeline_stage = 0;  // 0: no interleaving
   std::string manual_layers;                          // "5,6,6,5": layers per pipeline stage
   bool optimized_pipeline = false;                    // with --manual-mbs

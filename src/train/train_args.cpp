@@ -40,7 +40,8 @@ std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
                 " is not a multiple of --micro-batch-size ", data.micro_batch_size,
                 " x data-parallel size ", dp_size);
   const int64_t M = per_rank / data.micro_batch_size;
-  if (parallel.manual_mbs.empty()) return std::vector<int64_t>(static_cast<size_t>(M), data.micro_batch_size);
+  if (parallel.manual_mbs.empty())
+    return std::vector<int64_t>(static_cast<size_t>(M), data.micro_batch_size);
   // AscendSpeed's two named configurations (pipeline 4 and 8, micro-batch 4).
   std::vector<int64_t> mbs;
   if (parallel.manual_mbs == "example-config-1") {
@@ -51,17 +52,19 @@ std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
     std::string bad;
     auto parsed = parse_int_list(parallel.manual_mbs, &bad);
     if (!parsed)
-      throw error("[train] --manual-mbs '", parallel.manual_mbs, "': '", bad, "' is not an integer");
+      throw error("[train] --manual-mbs '", parallel.manual_mbs, "': '", bad,
+                  "' is not an integer");
     mbs = std::move(*parsed);
     for (int64_t v : mbs)
       if (v < 1)
-        throw error("[train] --manual-mbs '", parallel.manual_mbs, "': ", v, " is not a positive integer");
+        throw error("[train] --manual-mbs '", parallel.manual_mbs, "': ", v,
+                    " is not a positive integer");
   }
   int64_t sum = 0;
   for (int64_t v : mbs) sum += v;
   if (static_cast<int64_t>(mbs.size()) != M || sum != per_rank)
-    throw error("[train] --manual-mbs ", parallel.manual_mbs, ": ", mbs.size(), " micro-batches of ", sum,
-                " samples in all; this run needs ", M,
+    throw error("[train] --manual-mbs ", parallel.manual_mbs, ": ", mbs.size(),
+                " micro-batches of ", sum, " samples in all; this run needs ", M,
                 " (--global-batch-size / data-parallel size / --micro-batch-size) of ", per_rank,
                 " samples (--global-batch-size / data-parallel size)");
   return mbs;

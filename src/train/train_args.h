@@ -22,16 +22,16 @@
 namespace ascent {
 
 struct TrainArgs {
-  ModelOverrides model;               // --model preset + architecture overrides
-  ::ascent::data::DataConfig data;    // data, tokenizer, batch shape
-  OptimConfig optim;                  // optimizer, gradient clipping
-  LrSchedule lr;                      // learning-rate schedule
-  Precision precision;                // --bf16 / --fp16
-  LossScaleConfig loss_scale;         // --fp16 loss scaling
+  ModelOverrides model;             // --model preset + architecture overrides
+  ::ascent::data::DataConfig data;  // data, tokenizer, batch shape
+  OptimConfig optim;                // optimizer, gradient clipping
+  LrSchedule lr;                    // learning-rate schedule
+  Precision precision;              // --bf16 / --fp16
+  LossScaleConfig loss_scale;       // --fp16 loss scaling
   // TP / PP / DP layout, ZeRO (qualified: the member's name is the namespace's).
   ::ascent::parallel::ParallelConfig parallel;
-  RecomputeConfig recompute;          // activation recompute
-  RunConfig run;                      // iterations, seed, checkpoints, evaluation, logging
+  RecomputeConfig recompute;  // activation recompute
+  RunConfig run;              // iterations, seed, checkpoints, evaluation, logging
 
   // Every flag, bound to this instance: the parts' tables in order (core/flags.h).
   flags::Table flags();

@@ -26,12 +26,13 @@ data::EodMasks eod_masks(const TrainArgs& a, const tokenizer::Tokenizer* tok) {
   if (!m.any()) return m;
   const char* flag = a.data.reset_position_ids     ? "--reset-position-ids"
                      : a.data.reset_attention_mask ? "--reset-attention-mask"
-                                              : "--eod-mask-loss";
+                                                   : "--eod-mask-loss";
   if (tok == nullptr)
     throw error("[train] ", flag, " needs --tokenizer-name-or-path: EOD is the tokenizer's EOS id");
   m.eod = tok->eos_id();
   if (m.eod < 0)
-    throw error("[train] ", flag, ": tokenizer ", a.data.tokenizer_name_or_path, " has no EOS token");
+    throw error("[train] ", flag, ": tokenizer ", a.data.tokenizer_name_or_path,
+                " has no EOS token");
   return m;
 }
 
@@ -44,11 +45,13 @@ TrainData pretraining_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, 
     auto ds = std::make_shared<const data::IndexedDataset>(e.prefix);
     const auto splits = data::split_documents(ds->num_documents(), a.data.split);
     if (!splits[0].empty()) {
-      train.push_back(std::make_shared<data::GptDataset>(ds, splits[0], a.data.seq_length, a.run.seed, 0));
+      train.push_back(
+          std::make_shared<data::GptDataset>(ds, splits[0], a.data.seq_length, a.run.seed, 0));
       train_w.push_back(e.weight);
     }
     if (!splits[1].empty()) {
-      valid.push_back(std::make_shared<data::GptDataset>(ds, splits[1], a.data.seq_length, a.run.seed, 1));
+      valid.push_back(
+          std::make_shared<data::GptDataset>(ds, splits[1], a.data.seq_length, a.run.seed, 1));
       valid_w.push_back(e.weight);
     }
   }
@@ -108,9 +111,10 @@ TrainData instruction_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, 
   TrainData d;
   d.summary.push_back(fmt::format("instruction data {}: {} train / {} valid samples; {}, pad id {}",
                                   prefix, splits[0].size(), splits[1].size(),
-                                  a.data.pack                   ? "packed rows"
-                                  : a.data.variable_seq_lengths ? "one sample per row, variable length"
-                                                           : "one sample per row",
+                                  a.data.pack ? "packed rows"
+                                  : a.data.variable_seq_lengths
+                                      ? "one sample per row, variable length"
+                                      : "one sample per row",
                                   o.pad_id));
   d.summary.push_back(
       fmt::format("epoch 0: {} rows, {} input tokens, {} tokens with padding ({:.1f}% padding)",

@@ -79,9 +79,10 @@ void Trainer::setup_parallel() {
                               args_.parallel.pipeline_model_parallel_size > 1 || args_.zero() > 0;
   if (!mpi_initialized()) {
     if (parallel_flags)
-      throw error("[train] --tensor-model-parallel-size ", args_.parallel.tensor_model_parallel_size,
-                  " --pipeline-model-parallel-size ", args_.parallel.pipeline_model_parallel_size,
-                  " --zero-stage ", args_.zero(), ": launch under mpirun (-np TP x PP x DP)");
+      throw error("[train] --tensor-model-parallel-size ",
+                  args_.parallel.tensor_model_parallel_size, " --pipeline-model-parallel-size ",
+                  args_.parallel.pipeline_model_parallel_size, " --zero-stage ", args_.zero(),
+                  ": launch under mpirun (-np TP x PP x DP)");
     return;
   }
   const parallel::ParallelConfig& pc = args_.parallel;
@@ -112,9 +113,9 @@ void Trainer::build_model(const ModelConfig& cfg) {
     std::vector<std::string> deferred;
     if (args_.parallel.pipeline_model_parallel_size > 1 && cfg.tied_embeddings)
       deferred.push_back("model.embed_tokens.weight");
-    zero_ = std::make_unique<ZeroResidency>(args_.zero(), *weights_, *sharding_,
-                                            args_.parallel.sequence_parallel ? tp_group_.get() : nullptr,
-                                            deferred);
+    zero_ = std::make_unique<ZeroResidency>(
+        args_.zero(), *weights_, *sharding_,
+        args_.parallel.sequence_parallel ? tp_group_.get() : nullptr, deferred);
   }
 
   micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
@@ -133,14 +134,15 @@ void Trainer::build_model(const ModelConfig& cfg) {
   if (dp_size() > 1 && !zero_) {
     reducer_ = std::make_unique<parallel::dp::GradReducer>(
         topo_->dp(), weights_->grad(), weights_->size(),
-        std::min<int64_t>(args_.parallel.ddp_bucket_size > 0 ? args_.parallel.ddp_bucket_size
-                                                    : parallel::default_bucket_size(dp_size()),
+        std::min<int64_t>(args_.parallel.ddp_bucket_size > 0
+                              ? args_.parallel.ddp_bucket_size
+                              : parallel::default_bucket_size(dp_size()),
                           weights_->size()));
   }
   // With one stage, the last micro-batch's backward marks each region ready as it ends.
   if (reducer_ && pp == 1)
-    overlap_ = std::make_unique<DpOverlap>(*weights_, *reducer_,
-                                           args_.parallel.sequence_parallel ? tp_group_.get() : nullptr);
+    overlap_ = std::make_unique<DpOverlap>(
+        *weights_, *reducer_, args_.parallel.sequence_parallel ? tp_group_.get() : nullptr);
   for (int c = 0; c < chunks; ++c) {
     TransformerOptions o;
     o.tp.group = tp_group_.get();
@@ -232,7 +234,8 @@ void Trainer::load_weights() {
     weights_->init_random(args_.run.seed);
     return;
   }
-  if (fs::exists(fs::path(args_.run.load) / "config.json") && !is_ascent_checkpoint(args_.run.load)) {
+  if (fs::exists(fs::path(args_.run.load) / "config.json") &&
+      !is_ascent_checkpoint(args_.run.load)) {
     load_hf_weights(args_.run.load, weights_->config(), weights_->layout(), weights_->master());
     weights_->refresh_compute();
     ASCENT_LOG_INFO("loaded HF weights from {}", args_.run.load);
@@ -291,7 +294,9 @@ void Trainer::log_layout() const {
                   topo_->tp_size(), topo_->dp_size(), topo_->pp_size(),
                   args_.parallel.sequence_parallel ? ", sequence parallel" : "",
                   chunks_.size() > 1 ? fmt::format(", {} virtual stages", chunks_.size()) : "",
-                  args_.parallel.manual_mbs.empty() ? "" : ", manual micro-batch sizes " + args_.parallel.manual_mbs,
+                  args_.parallel.manual_mbs.empty()
+                      ? ""
+                      : ", manual micro-batch sizes " + args_.parallel.manual_mbs,
                   args_.zero());
   const double mib = 1.0 / 1048576.0;
   for (int w = 0; w < W; ++w) {
@@ -334,7 +339,8 @@ void Trainer::finish_gradients() {
       for (const Range& r : deferred_ranges_) zero_->reduce(r);
     return;
   }
-  if (!marked_ && args_.parallel.sequence_parallel && tp_group_) sum_replicated_grads(*weights_, *tp_group_);
+  if (!marked_ && args_.parallel.sequence_parallel && tp_group_)
+    sum_replicated_grads(*weights_, *tp_group_);
   if (reducer_) {
     if (marked_)
       for (const Range& r : deferred_ranges_) reducer_->mark_ready(r.begin, r.count);
@@ -444,8 +450,8 @@ IterationStats Trainer::train_step() {
   s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
   s.lr = args_.lr.at(optimizer_->steps() + 1);
   if (!s.skipped)
-    optimizer_step(s.lr,
-                   static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale));
+    optimizer_step(s.lr, static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) /
+                                            loss_scale));
   if (topo_) {
     s.tp_bytes = topo_->tp().payload_bytes() - bytes0[0];
     s.dp_bytes = topo_->dp().payload_bytes() - bytes0[1];
@@ -485,8 +491,9 @@ void Trainer::log_iteration(const IterationStats& s) {
     metrics_.flush();
   }
   if (s.iteration % args_.run.log_interval == 0 || s.iteration == args_.run.train_iters) {
-    const std::string padding =
-        args_.data.is_instruction_dataset ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
+    const std::string padding = args_.data.is_instruction_dataset
+                                    ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding())
+                                    : "";
     const int ranks = distributed() ? topo_->world_size() : 1;
     // Megatron's fp16 log: the scale and the steps skipped since the previous line.
     const std::string scaling =
@@ -618,7 +625,7 @@ const std::vector<IterationStats>& Trainer::run() {
                   c.num_query_groups, c.vocab_size,
                   args_.precision.bf16   ? "bf16 mixed precision"
                   : args_.precision.fp16 ? "fp16 mixed precision with loss scaling"
-                               : "f32");
+                                         : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
     ASCENT_LOG_INFO(
@@ -639,8 +646,8 @@ const std::vector<IterationStats>& Trainer::run() {
         iteration_ < args_.run.train_iters) {
       ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
     }
-    if (!args_.run.save.empty() && args_.run.save_interval > 0 && iteration_ % args_.run.save_interval == 0 &&
-        iteration_ < args_.run.train_iters)
+    if (!args_.run.save.empty() && args_.run.save_interval > 0 &&
+        iteration_ % args_.run.save_interval == 0 && iteration_ < args_.run.train_iters)
       save();
   }
   const double v = evaluate();

@@ -84,7 +84,8 @@ TEST(InstructionData, EpochLossDoesNotDependOnTheLayout) {
   TrainArgs a = gsm8k_args(g.prefix);
   int64_t answer_tokens = 0;  // those left after truncation to T + 1 tokens
   for (size_t i = 0; i < g.lengths.size(); ++i)
-    answer_tokens += g.answer_tokens[i] - std::max<int64_t>(0, g.lengths[i] - (a.data.seq_length + 1));
+    answer_tokens +=
+        g.answer_tokens[i] - std::max<int64_t>(0, g.lengths[i] - (a.data.seq_length + 1));
   a.data.micro_batch_size = a.data.global_batch_size = 2;
   ModelWeights w(model_config_from_args(a, 32000), DType::F32);
   w.init_random(5);
@@ -134,7 +135,6 @@ std::string random_instruction_data(const std::string& dir) {
       prefix, data::testing::random_instruction_samples(120, 4, 70, 512, 3));
   return prefix;
 }
-
 
 TEST(InstructionTrain, PackedResumeIsBitIdentical) {
   const std::string dir = testing::scratch_dir("instr_resume_pack");
@@ -194,7 +194,8 @@ TEST(EodTrain, ResetFlagsTrainAndResumeBitIdentical) {
 
   // Each flag changes the loss; --eod-mask-loss drops the EOD inputs from the loss.
   TrainArgs plain = a;
-  plain.data.reset_position_ids = plain.data.reset_attention_mask = plain.data.eod_mask_loss = false;
+  plain.data.reset_position_ids = plain.data.reset_attention_mask = plain.data.eod_mask_loss =
+      false;
   plain.run.train_iters = 2;
   const double base = Trainer(plain, model_config_from_args(plain, 0)).run()[0].loss;
   for (int flag = 0; flag < 3; ++flag) {
@@ -230,7 +231,8 @@ TEST(InstructionTrain, CheckpointOfAnotherLayoutIsRefused) {
                         {"--load", "--pack", "--finetune"});
   b.data.pack = true;
   b.data.seq_length = 64;
-  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.run.load).config); }, {"--seq-length"});
+  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.run.load).config); },
+                        {"--seq-length"});
   b.run.finetune = true;  // weights only: allowed
   Trainer t(b, open_checkpoint(b.run.load).config);
   EXPECT_EQ(t.iteration(), 0);
