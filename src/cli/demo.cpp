@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/ascent_checkpoint.h"
 #include "cli/demo_corpus.h"
 #include "core/log.h"
 #include "core/timer.h"
-#include "checkpoint/ascent_checkpoint.h"
 #include "data/indexed_dataset.h"
 #include "inference/generate.h"
 #include "preprocess/pipeline.h"
@@ -126,34 +126,34 @@ void run_demo(const DemoOptions& opts) {
 
   ASCENT_LOG_INFO("[3/4] training a small LLaMA");
   TrainArgs a;
-  a.model = "tiny-llama";
-  a.tokenizer_name_or_path = tok_path;
-  a.data_path = {data_prefix};
-  a.split = "95,5,0";
-  a.seq_length = 256;
-  a.micro_batch_size = 8;
-  a.train_iters = opts.train_iters;
+  a.model.preset = "tiny-llama";
+  a.data.tokenizer_name_or_path = tok_path;
+  a.data.data_path = {data_prefix};
+  a.data.split = "95,5,0";
+  a.data.seq_length = 256;
+  a.data.micro_batch_size = 8;
+  a.run.train_iters = opts.train_iters;
   a.lr.lr = 2e-3f;
   a.lr.min_lr = 2e-4f;
-  a.lr_decay_style = "cosine";
+  a.lr.decay_style = "cosine";
   a.lr.warmup_iters = 20;
   a.optim.beta2 = 0.95f;
   a.optim.weight_decay = 0.1f;
-  a.clip_grad = 1.0f;
-  a.eval_interval = 100;
-  a.eval_iters = 4;
-  a.log_interval = 10;
-  a.save = (dir / "checkpoints").string();
-  a.metrics_file = (dir / "metrics.jsonl").string();
-  fs::remove(a.metrics_file);
-  fs::remove_all(a.save);
+  a.optim.clip_grad = 1.0f;
+  a.run.eval_interval = 100;
+  a.run.eval_iters = 4;
+  a.run.log_interval = 10;
+  a.run.save = (dir / "checkpoints").string();
+  a.run.metrics_file = (dir / "metrics.jsonl").string();
+  fs::remove(a.run.metrics_file);
+  fs::remove_all(a.run.save);
   run_training(a);
   ASCENT_LOG_INFO("      (unigram baseline {:.3f}; a model that learned nothing scores {:.3f})",
                   baseline, std::log(static_cast<double>(opts.vocab_size)));
 
   ASCENT_LOG_INFO("[4/4] samples");
-  print_demo_samples(a.save, tok_path);
-  ASCENT_LOG_INFO("demo finished in {:.0f} s; checkpoint in {}", total.seconds(), a.save);
+  print_demo_samples(a.run.save, tok_path);
+  ASCENT_LOG_INFO("demo finished in {:.0f} s; checkpoint in {}", total.seconds(), a.run.save);
 }
 
 }  // namespace ascent::cli

@@ -16,9 +16,11 @@
 #include "checkpoint/hf_checkpoint.h"
 #include "checkpoint/hf_config.h"
 #include "cli/commands.h"
+#include "cli/flag_registration.h"
 #include "cli/token_ids.h"
 #include "core/error.h"
 #include "core/timer.h"
+#include "optim/precision.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ascent::cli {
@@ -34,13 +36,13 @@ struct GenerateArgs {
   int64_t batch = 8;
   int64_t eos_id = -2;  // -2: the tokenizer's EOS; -1: none
   bool no_bos = false;
-  bool bf16 = false, fp16 = false;
+  Precision precision;  // --bf16 / --fp16
   inference::sampling::Options sampling;
 };
 
 std::unique_ptr<ModelWeights> load_model(const GenerateArgs& a) {
   namespace fs = std::filesystem;
-  const DType compute = a.bf16 ? DType::BF16 : a.fp16 ? DType::F16 : DType::F32;
+  const DType compute = a.precision.compute_dtype();
   if (is_ascent_checkpoint(a.load)) {
     const CheckpointInfo ckpt = open_checkpoint(a.load);
     auto w = std::make_unique<ModelWeights>(ckpt.config, compute);
@@ -84,7 +86,7 @@ std::vector<int32_t> prompt_ids(const std::string& text) {
 
 void run_generate(const GenerateArgs& a) {
   inference::sampling::validate(a.sampling);
-  if (a.bf16 && a.fp16) throw error("[generate] --bf16 and --fp16 exclude each other");
+  a.precision.validate("generate");
   const std::vector<std::string> texts = read_prompts(a);
   std::unique_ptr<tokenizer::Tokenizer> tok;
   if (!a.tokenizer_path.empty())
@@ -106,9 +108,9 @@ void run_generate(const GenerateArgs& a) {
                 cfg.vocab_size);
   std::fprintf(stderr, "loaded %s (%s, %lld parameters, %s) in %.1f s\n", a.load.c_str(),
                hf_arch_name(cfg.hf_arch), static_cast<long long>(cfg.num_params()),
-               a.bf16   ? "bf16"
-               : a.fp16 ? "f16"
-                        : "f32",
+               a.precision.bf16   ? "bf16"
+               : a.precision.fp16 ? "f16"
+                                  : "f32",
                load_timer.seconds());
 
   inference::GenerateOptions o;
@@ -167,8 +169,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--batch-size", a->batch, "prompts decoded together")->capture_default_str();
   cmd->add_option("--eos-id", a->eos_id, "stop token (default: the tokenizer's EOS; -1: none)");
   cmd->add_flag("--no-bos", a->no_bos, "do not start prompts with the tokenizer's BOS");
-  cmd->add_flag("--bf16", a->bf16, "bf16 matmul operands (f32 accumulation)");
-  cmd->add_flag("--fp16", a->fp16, "f16 matmul operands (f32 accumulation)");
+  add_flags(*cmd, a->precision.flags()
+                      .set_help("--bf16", "bf16 matmul operands (f32 accumulation)")
+                      .set_help("--fp16", "f16 matmul operands (f32 accumulation)"));
   cmd->callback([a] { run_generate(*a); });
 }
 

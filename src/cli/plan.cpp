@@ -5,15 +5,18 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/flag_registration.h"
 #include "model/config.h"
+#include "model/model_overrides.h"
 #include "model/params.h"
+#include "optim/precision.h"
 
 namespace ascent::cli {
 namespace {
 
 struct PlanArgs {
-  std::string model = "tiny-llama";
-  bool bf16 = false, fp16 = false;
+  ModelOverrides model;  // only --model: the preset
+  Precision precision;   // --bf16 / --fp16
   bool list = false;
 };
 
@@ -38,7 +41,7 @@ void print_plan(const PlanArgs& a) {
     }
     return;
   }
-  ModelConfig c = model_preset(a.model);
+  ModelConfig c = model_preset(a.model.preset);
   const int64_t n = c.num_params();
   std::printf("model          %s (%s)\n", c.name.c_str(), hf_arch_name(c.hf_arch));
   std::printf("layers %lld, hidden %lld, ffn %lld, heads %lld, kv groups %lld, vocab %lld\n",
@@ -52,12 +55,12 @@ void print_plan(const PlanArgs& a) {
   std::printf("parameters     %lld (%s)\n", static_cast<long long>(n),
               human(static_cast<double>(n)).c_str());
   // f32 master + f32 grads + two f32 moments (+ bf16 / f16 compute copy).
-  const bool mixed = a.bf16 || a.fp16;
+  const bool mixed = a.precision.bf16 || a.precision.fp16;
   const double bytes = static_cast<double>(n) * (16.0 + (mixed ? 2.0 : 0.0));
   std::printf("weights+grads+adam  %.2f GiB per process (%s)\n", bytes / (1 << 30),
-              a.bf16   ? "bf16 mixed precision"
-              : a.fp16 ? "fp16 mixed precision"
-                       : "f32");
+              a.precision.bf16   ? "bf16 mixed precision"
+              : a.precision.fp16 ? "fp16 mixed precision"
+                                 : "f32");
 }
 
 }  // namespace
@@ -65,9 +68,11 @@ void print_plan(const PlanArgs& a) {
 void add_plan_command(CLI::App& app) {
   auto args = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand("plan", "parameter count and memory of a model preset");
-  cmd->add_option("--model", args->model, "model preset (see --list)");
-  cmd->add_flag("--bf16", args->bf16, "bf16 mixed precision");
-  cmd->add_flag("--fp16", args->fp16, "fp16 mixed precision");
+  add_flags(*cmd,
+            args->model.flags().only({"--model"}).set_help("--model", "model preset (see --list)"));
+  add_flags(*cmd, args->precision.flags()
+                      .set_help("--bf16", "bf16 mixed precision")
+                      .set_help("--fp16", "fp16 mixed precision"));
   cmd->add_flag("--list", args->list, "list every preset with its parameter count");
   cmd->callback([args] { print_plan(*args); });
 }

@@ -14,6 +14,7 @@
 #include "checkpoint/hf_config.h"
 #include "cli/commands.h"
 #include "cli/demo.h"
+#include "cli/flag_registration.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "parallel/mpi_env.h"
@@ -28,25 +29,25 @@ namespace {
 // The model comes from the checkpoint being resumed (opened once, here, and handed to the
 // trainer), else from an HF directory, else from flags.
 ModelConfig resolve_model(const TrainArgs& args, std::optional<CheckpointInfo>& checkpoint) {
-  if (!args.load.empty()) {
-    if (is_ascent_checkpoint(args.load)) {
-      checkpoint = open_checkpoint(args.load);
+  if (!args.run.load.empty()) {
+    if (is_ascent_checkpoint(args.run.load)) {
+      checkpoint = open_checkpoint(args.run.load);
       return checkpoint->config;
     }
-    if (fs::exists(fs::path(args.load) / "config.json")) return read_hf_config(args.load);
-    throw error("[train] --load ", args.load,
+    if (fs::exists(fs::path(args.run.load) / "config.json")) return read_hf_config(args.run.load);
+    throw error("[train] --load ", args.run.load,
                 ": neither an ascent checkpoint nor an HF model directory (no config.json)");
   }
   int64_t vocab = 0;
-  if (!args.tokenizer_name_or_path.empty())
-    vocab = tokenizer::load_tokenizer(args.tokenizer_type, args.tokenizer_name_or_path)->vocab_size();
+  if (!args.data.tokenizer_name_or_path.empty())
+    vocab = tokenizer::load_tokenizer(args.data.tokenizer_type, args.data.tokenizer_name_or_path)->vocab_size();
   return model_config_from_args(args, vocab);
 }
 
 void write_run_config(const TrainArgs& args) {
-  if (args.save.empty()) return;
-  fs::create_directories(args.save);
-  std::ofstream(fs::path(args.save) / "run_config.json") << args.to_json().dump(2) << "\n";
+  if (args.run.save.empty()) return;
+  fs::create_directories(args.run.save);
+  std::ofstream(fs::path(args.run.save) / "run_config.json") << args.to_json().dump(2) << "\n";
 }
 
 }  // namespace
@@ -63,8 +64,8 @@ void run_training(TrainArgs args) {
   // MPI only when launched by mpirun or asked for a parallel layout (which then explains how to
   // launch); a plain single-process run never touches MPI.
   std::unique_ptr<parallel::MpiEnv> mpi;
-  if (launched_by_mpi() || args.tensor_model_parallel_size > 1 ||
-      args.pipeline_model_parallel_size > 1 || args.zero() > 0)
+  if (launched_by_mpi() || args.parallel.tensor_model_parallel_size > 1 ||
+      args.parallel.pipeline_model_parallel_size > 1 || args.zero() > 0)
     mpi = std::make_unique<parallel::MpiEnv>(nullptr, nullptr);
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
@@ -88,7 +89,7 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "pretrain or fine-tune (no flags: the demo)");
   // Expanded before parsing (cli/config_file.h); registered here for --help.
   cmd->add_option("--config", "TOML file whose keys are flag names; command-line flags win");
-  add_train_flags(*cmd, *args);
+  add_flags(*cmd, args->flags());
   // A flag from the config file followed by the same flag on the command line: the latter wins.
   for (CLI::Option* o : cmd->get_options())
     if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

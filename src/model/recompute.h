@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/flags.h"
+
 namespace ascent {
 
 enum class RecomputeMethod {
@@ -23,6 +25,25 @@ struct RecomputePolicy {
 
 // "uniform" / "block"; throws "[model] --recompute-method: ..." otherwise.
 RecomputeMethod parse_recompute_method(const std::string& name);
+
+// The recompute flags of `ascent train`, Megatron's names; --checkpoint-activations and
+// --checkpoint-num-layers are the older spelling of full / uniform / N.
+struct RecomputeConfig {
+  std::string granularity;  // --recompute-granularity: "", "full" or "selective"
+  std::string method;       // --recompute-method: "uniform" or "block" (full only; default uniform)
+  int64_t num_layers = 0;   // --recompute-num-layers; 0: 1
+  bool checkpoint_activations = false;
+  int64_t checkpoint_num_layers = 0;
+
+  // The flags above, bound to this instance (core/flags.h). The older spelling is not saved:
+  // after resolve() the recompute flags hold what it stands for.
+  flags::Table flags();
+  // Folds --checkpoint-activations into the recompute flags, fills the defaults of full
+  // recompute and validates; throws "[train] --flag ..." (or parse_recompute_method's error).
+  void resolve();
+  // The policy of every model chunk (after resolve()).
+  RecomputePolicy policy() const;
+};
 
 // Layers [begin, end) of one model chunk (indices within the chunk) run and recomputed together.
 struct LayerGroup {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "core/flags.h"
+
 namespace ascent {
 
 struct LossScaleConfig {
@@ -16,7 +18,10 @@ struct LossScaleConfig {
   double min_scale = 1;                 // --min-loss-scale
   int64_t window = 1000;                // --loss-scale-window
   int64_t hysteresis = 2;               // --hysteresis
-  void validate() const;                // throws "[train] --flag ..." for a bad value
+
+  // The flags above, bound to this instance (core/flags.h; optim/optim_flags.cpp).
+  flags::Table flags();
+  void validate() const;  // throws "[train] --flag ..." for a bad value
 };
 
 class LossScaler {

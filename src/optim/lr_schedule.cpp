@@ -13,16 +13,6 @@ LrDecayStyle parse_lr_decay_style(const std::string& s) {
   throw error("[optim] --lr-decay-style '", s, "' is not one of constant, linear, cosine");
 }
 
-void LrSchedule::validate() const {
-  if (!(lr >= 0.f)) throw error("[optim] --lr must be >= 0");
-  if (!(min_lr >= 0.f) || min_lr > lr) throw error("[optim] --min-lr must be in [0, --lr]");
-  if (warmup_iters < 0) throw error("[optim] --lr-warmup-iters must be >= 0");
-  if (decay_iters < 0) throw error("[optim] --lr-decay-iters must be >= 0");
-  if (style != LrDecayStyle::Constant && decay_iters > 0 && warmup_iters > decay_iters)
-    throw error("[optim] --lr-warmup-iters (", warmup_iters, ") exceeds --lr-decay-iters (",
-                decay_iters, ")");
-}
-
 float LrSchedule::at(int64_t iteration) const {
   if (warmup_iters > 0 && iteration <= warmup_iters)
     return lr * static_cast<float>(iteration) / static_cast<float>(warmup_iters);

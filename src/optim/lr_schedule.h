@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/flags.h"
+
 namespace ascent {
 
 enum class LrDecayStyle { Constant, Linear, Cosine };
@@ -16,9 +18,16 @@ struct LrSchedule {
   LrDecayStyle style = LrDecayStyle::Linear;
   int64_t warmup_iters = 0;
   int64_t decay_iters = 0;  // 0: the number of training iterations
+  // --lr-decay-style as given; resolve() sets `style` from it.
+  std::string decay_style = "linear";
 
   float at(int64_t iteration) const;
   void validate() const;  // throws naming the offending flag
+
+  // The flags above, bound to this instance (core/flags.h; optim/optim_flags.cpp).
+  flags::Table flags();
+  // After parsing: style from decay_style, decay_iters 0 -> train_iters, then validate().
+  void resolve(int64_t train_iters);
 };
 
 }  // namespace ascent

@@ -8,16 +8,6 @@
 
 namespace ascent {
 
-void OptimConfig::validate() const {
-  if (name != "adam" && name != "sgd")
-    throw error("[optim] --optimizer '", name, "' is not one of adam, sgd");
-  if (!(beta1 >= 0.f && beta1 < 1.f)) throw error("[optim] --adam-beta1 must be in [0, 1)");
-  if (!(beta2 >= 0.f && beta2 < 1.f)) throw error("[optim] --adam-beta2 must be in [0, 1)");
-  if (!(eps > 0.f)) throw error("[optim] --adam-eps must be > 0");
-  if (!(weight_decay >= 0.f)) throw error("[optim] --weight-decay must be >= 0");
-  if (!(momentum >= 0.f && momentum < 1.f)) throw error("[optim] --sgd-momentum must be in [0, 1)");
-}
-
 std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& cfg, const ModelWeights& weights,
                                           OptimRange range) {
   cfg.validate();
@@ -29,8 +19,7 @@ Optimizer::Optimizer(const ModelWeights& weights, OptimRange range) : range_(ran
   if (range_.count < 0) range_.count = weights.size() - range_.begin;
   ASCENT_CHECK(range_.begin >= 0 && range_.count >= 0 &&
                range_.begin + range_.count <= weights.size())
-      << "optimizer range [" << range.begin << ", +" << range.count << ") of "
-      << weights.size();
+      << "optimizer range [" << range.begin << ", +" << range.count << ") of " << weights.size();
 }
 
 std::vector<DecaySegment> Optimizer::clipped_segments(const ParamLayout& layout) const {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/flags.h"
 #include "model/weights.h"
 
 namespace ascent {
@@ -15,8 +16,12 @@ struct OptimConfig {
   std::string name = "adam";  // --optimizer {adam, sgd}
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
   float weight_decay = 0.01f;
-  float momentum = 0.9f;      // --sgd-momentum
-  void validate() const;      // throws naming the flag
+  float momentum = 0.9f;   // --sgd-momentum
+  float clip_grad = 1.0f;  // --clip-grad: global gradient norm limit (0 = off; optim/grad_clip.h)
+
+  // The flags above, bound to this instance (core/flags.h; optim/optim_flags.cpp).
+  flags::Table flags();
+  void validate() const;  // throws "[optim] --flag ..." ("[train] --clip-grad ...")
 };
 
 // Contiguous runs of the flat buffer sharing one weight-decay setting (no decay on norms and

@@ -9,28 +9,16 @@
 //   embedding:      the first and last stage of each pipeline (the tied embedding / LM head
 //                   gradient is summed there); with one stage it is the rank alone.
 // Layout computes all of this without MPI; Topology builds the communicators once with
-// MPI_Comm_split and is passed by reference (no globals).
+// MPI_Comm_split and is passed by reference (no globals). The flags that choose the layout are
+// parallel/parallel_config.h.
 #include <cstdint>
 #include <vector>
 
 #include "parallel/comm.h"
+#include "parallel/parallel_config.h"
 #include "parallel/watchdog.h"
 
 namespace ascent::parallel {
-
-struct ParallelConfig {
-  int tensor_model_parallel_size = 1;       // --tensor-model-parallel-size
-  int pipeline_model_parallel_size = 1;     // --pipeline-model-parallel-size
-  double distributed_timeout_minutes = 10;  // --distributed-timeout-minutes (<= 0: no watchdog)
-  int64_t ddp_bucket_size = 0;  // --ddp-bucket-size, in elements; 0: default_bucket_size(dp)
-  int zero_stage = 0;           // 0 plain DP, 1 --use-distributed-optimizer, 2, 3
-
-  // world_size / (tp * pp); requires validate(world_size) to pass.
-  int data_parallel_size(int world_size) const;
-  // Throws naming the offending flag, e.g. "[parallel] world size 6 is not divisible by
-  // --tensor-model-parallel-size 4 x --pipeline-model-parallel-size 1".
-  void validate(int world_size) const;
-};
 
 // Megatron's default bucket when overlapping the gradient reduction: max(40M, 1M * dp) elements.
 int64_t default_bucket_size(int dp_size);

@@ -14,45 +14,48 @@ namespace {
 
 // The tokenizer's special ids the data flags need, or null when none was given.
 std::unique_ptr<tokenizer::Tokenizer> load_data_tokenizer(const TrainArgs& a) {
-  if (a.tokenizer_name_or_path.empty()) return nullptr;
-  return tokenizer::load_tokenizer(a.tokenizer_type, a.tokenizer_name_or_path);
+  if (a.data.tokenizer_name_or_path.empty()) return nullptr;
+  return tokenizer::load_tokenizer(a.data.tokenizer_type, a.data.tokenizer_name_or_path);
 }
 
 data::EodMasks eod_masks(const TrainArgs& a, const tokenizer::Tokenizer* tok) {
   data::EodMasks m;
-  m.reset_position_ids = a.reset_position_ids;
-  m.reset_attention_mask = a.reset_attention_mask;
-  m.eod_mask_loss = a.eod_mask_loss;
+  m.reset_position_ids = a.data.reset_position_ids;
+  m.reset_attention_mask = a.data.reset_attention_mask;
+  m.eod_mask_loss = a.data.eod_mask_loss;
   if (!m.any()) return m;
-  const char* flag = a.reset_position_ids     ? "--reset-position-ids"
-                     : a.reset_attention_mask ? "--reset-attention-mask"
-                                              : "--eod-mask-loss";
+  const char* flag = a.data.reset_position_ids     ? "--reset-position-ids"
+                     : a.data.reset_attention_mask ? "--reset-attention-mask"
+                                                   : "--eod-mask-loss";
   if (tok == nullptr)
     throw error("[train] ", flag, " needs --tokenizer-name-or-path: EOD is the tokenizer's EOS id");
   m.eod = tok->eos_id();
   if (m.eod < 0)
-    throw error("[train] ", flag, ": tokenizer ", a.tokenizer_name_or_path, " has no EOS token");
+    throw error("[train] ", flag, ": tokenizer ", a.data.tokenizer_name_or_path,
+                " has no EOS token");
   return m;
 }
 
 TrainData pretraining_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, int64_t dp_rank,
                            int64_t dp_size) {
-  const std::vector<data::DataPathEntry> entries = data::parse_data_path(a.data_path);
+  const std::vector<data::DataPathEntry> entries = data::parse_data_path(a.data.data_path);
   std::vector<std::shared_ptr<const data::GptDataset>> train, valid;
   std::vector<double> train_w, valid_w;
   for (const data::DataPathEntry& e : entries) {
     auto ds = std::make_shared<const data::IndexedDataset>(e.prefix);
-    const auto splits = data::split_documents(ds->num_documents(), a.split);
+    const auto splits = data::split_documents(ds->num_documents(), a.data.split);
     if (!splits[0].empty()) {
-      train.push_back(std::make_shared<data::GptDataset>(ds, splits[0], a.seq_length, a.seed, 0));
+      train.push_back(
+          std::make_shared<data::GptDataset>(ds, splits[0], a.data.seq_length, a.run.seed, 0));
       train_w.push_back(e.weight);
     }
     if (!splits[1].empty()) {
-      valid.push_back(std::make_shared<data::GptDataset>(ds, splits[1], a.seq_length, a.seed, 1));
+      valid.push_back(
+          std::make_shared<data::GptDataset>(ds, splits[1], a.data.seq_length, a.run.seed, 1));
       valid_w.push_back(e.weight);
     }
   }
-  if (train.empty()) throw error("[train] --split ", a.split, " leaves no training documents");
+  if (train.empty()) throw error("[train] --split ", a.data.split, " leaves no training documents");
   auto blend = [](std::vector<std::shared_ptr<const data::GptDataset>>& v,
                   std::vector<double>& w) -> std::shared_ptr<const data::SampleSource> {
     if (v.size() == 1) return v[0];
@@ -62,10 +65,10 @@ TrainData pretraining_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, 
   TrainData d;
   d.train = std::make_unique<data::LmBatches>(
       std::make_unique<data::DataLoader>(blend(train, train_w), dp_rank, dp_size),
-      a.micro_batch_size, masks);
+      a.data.micro_batch_size, masks);
   if (!valid.empty())
     d.valid = std::make_unique<data::LmBatches>(
-        std::make_unique<data::DataLoader>(blend(valid, valid_w)), a.micro_batch_size, masks);
+        std::make_unique<data::DataLoader>(blend(valid, valid_w)), a.data.micro_batch_size, masks);
   if (masks.any())
     d.summary.push_back(
         fmt::format("pretraining rows split at EOD id {}:{}{}{}", masks.eod,
@@ -84,33 +87,34 @@ int32_t pad_id(const tokenizer::Tokenizer* tok) {
 
 TrainData instruction_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, int64_t dp_rank,
                            int64_t dp_size) {
-  if (a.data_path.size() != 1)
+  if (a.data.data_path.size() != 1)
     throw error(
         "[train] --is-instruction-dataset takes one --data-path PREFIX (preprocess's "
         "--output-prefix), got ",
-        a.data_path.size(), " values");
-  const std::string& prefix = a.data_path[0];
+        a.data.data_path.size(), " values");
+  const std::string& prefix = a.data.data_path[0];
   auto ds = std::make_shared<const data::InstructionDataset>(prefix);
-  const auto splits = data::split_documents(ds->num_samples(), a.split);
+  const auto splits = data::split_documents(ds->num_samples(), a.data.split);
   if (splits[0].empty())
-    throw error("[train] --split ", a.split, " leaves no training samples of ", prefix);
+    throw error("[train] --split ", a.data.split, " leaves no training samples of ", prefix);
   data::InstructionBatchOptions o;
-  o.seq_length = a.seq_length;
-  o.micro_batch_size = a.micro_batch_size;
-  o.pack = a.pack;
-  o.variable_seq_lengths = a.variable_seq_lengths;
+  o.seq_length = a.data.seq_length;
+  o.micro_batch_size = a.data.micro_batch_size;
+  o.pack = a.data.pack;
+  o.variable_seq_lengths = a.data.variable_seq_lengths;
   o.pad_id = pad_id(tok);
   o.dp_rank = dp_rank;
   o.dp_size = dp_size;
   auto train = std::make_unique<data::InstructionBatches>(
-      std::make_shared<data::InstructionSplit>(ds, splits[0], a.seed, 0), o);
+      std::make_shared<data::InstructionSplit>(ds, splits[0], a.run.seed, 0), o);
   const data::EpochTokens e = train->epoch_tokens(0);
   TrainData d;
   d.summary.push_back(fmt::format("instruction data {}: {} train / {} valid samples; {}, pad id {}",
                                   prefix, splits[0].size(), splits[1].size(),
-                                  a.pack                   ? "packed rows"
-                                  : a.variable_seq_lengths ? "one sample per row, variable length"
-                                                           : "one sample per row",
+                                  a.data.pack ? "packed rows"
+                                  : a.data.variable_seq_lengths
+                                      ? "one sample per row, variable length"
+                                      : "one sample per row",
                                   o.pad_id));
   d.summary.push_back(
       fmt::format("epoch 0: {} rows, {} input tokens, {} tokens with padding ({:.1f}% padding)",
@@ -119,7 +123,7 @@ TrainData instruction_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, 
   if (!splits[1].empty()) {
     o.dp_rank = 0, o.dp_size = 1;
     d.valid = std::make_unique<data::InstructionBatches>(
-        std::make_shared<data::InstructionSplit>(ds, splits[1], a.seed, 1), o);
+        std::make_shared<data::InstructionSplit>(ds, splits[1], a.run.seed, 1), o);
   }
   return d;
 }
@@ -127,10 +131,10 @@ TrainData instruction_data(const TrainArgs& a, const tokenizer::Tokenizer* tok, 
 }  // namespace
 
 TrainData build_train_data(const TrainArgs& args, int64_t dp_rank, int64_t dp_size) {
-  const bool needs_tokenizer = args.is_instruction_dataset || args.reset_position_ids ||
-                               args.reset_attention_mask || args.eod_mask_loss;
+  const bool needs_tokenizer = args.data.is_instruction_dataset || args.data.reset_position_ids ||
+                               args.data.reset_attention_mask || args.data.eod_mask_loss;
   const auto tok = needs_tokenizer ? load_data_tokenizer(args) : nullptr;
-  if (args.is_instruction_dataset) return instruction_data(args, tok.get(), dp_rank, dp_size);
+  if (args.data.is_instruction_dataset) return instruction_data(args, tok.get(), dp_rank, dp_size);
   return pretraining_data(args, tok.get(), dp_rank, dp_size);
 }
 

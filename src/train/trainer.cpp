@@ -53,7 +53,7 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config,
                  const CheckpointInfo* checkpoint)
     : args_(args) {
   ModelConfig cfg = config;
-  cfg.make_vocab_size_divisible_by = args_.make_vocab_size_divisible_by;
+  cfg.make_vocab_size_divisible_by = args_.model.make_vocab_size_divisible_by;
   setup_parallel();
   build_weights(cfg);
   build_chunks();
@@ -62,10 +62,10 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config,
   init_or_load(checkpoint);
   if (topo_) log_layout(args_, *topo_, *weights_, *optimizer_, *sync_, mp_.virtual_stages(cfg));
   IterationLogConfig lc;
-  if (!distributed() || topo_->world_rank() == 0) lc.metrics_file = args_.metrics_file;
-  lc.train_iters = args_.train_iters;
-  lc.log_interval = args_.log_interval;
-  lc.show_padding = args_.is_instruction_dataset;
+  if (!distributed() || topo_->world_rank() == 0) lc.metrics_file = args_.run.metrics_file;
+  lc.train_iters = args_.run.train_iters;
+  lc.log_interval = args_.run.log_interval;
+  lc.show_padding = args_.data.is_instruction_dataset;
   lc.show_loss_scale = scaler_ != nullptr;
   lc.ranks = distributed() ? topo_->world_size() : 1;
   lc.peak_gflops = kernels::measure_peak_f32(0.05).gflops;
@@ -75,20 +75,16 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config,
 Trainer::~Trainer() = default;
 
 void Trainer::setup_parallel() {
-  const bool parallel_flags = args_.tensor_model_parallel_size > 1 ||
-                              args_.pipeline_model_parallel_size > 1 || args_.zero() > 0;
+  const bool parallel_flags = args_.parallel.tensor_model_parallel_size > 1 ||
+                              args_.parallel.pipeline_model_parallel_size > 1 || args_.zero() > 0;
   if (!mpi_initialized()) {
     if (parallel_flags)
-      throw error("[train] --tensor-model-parallel-size ", args_.tensor_model_parallel_size,
-                  " --pipeline-model-parallel-size ", args_.pipeline_model_parallel_size,
+      throw error("[train] --tensor-model-parallel-size ", args_.parallel.tensor_model_parallel_size,
+                  " --pipeline-model-parallel-size ", args_.parallel.pipeline_model_parallel_size,
                   " --zero-stage ", args_.zero(), ": launch under mpirun (-np TP x PP x DP)");
     return;
   }
-  parallel::ParallelConfig pc;
-  pc.tensor_model_parallel_size = args_.tensor_model_parallel_size;
-  pc.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
-  pc.distributed_timeout_minutes = args_.distributed_timeout_minutes;
-  pc.zero_stage = args_.zero();
+  const parallel::ParallelConfig& pc = args_.parallel;
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (pc.distributed_timeout_minutes > 0)
@@ -101,10 +97,7 @@ void Trainer::setup_parallel() {
 
 // This rank's shard of the weights, and how its gradients are synchronised.
 void Trainer::build_weights(const ModelConfig& cfg) {
-  mp_.tensor_model_parallel_size = args_.tensor_model_parallel_size;
-  mp_.pipeline_model_parallel_size = args_.pipeline_model_parallel_size;
-  mp_.num_layers_per_virtual_pipeline_stage = args_.num_layers_per_virtual_pipeline_stage;
-  if (!args_.manual_layers.empty()) mp_.manual_layers = parse_manual_layers(args_.manual_layers);
+  mp_ = args_.model_parallel();
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
   weights_ = std::make_unique<ModelWeights>(cfg, args_.compute_dtype(),
@@ -112,10 +105,10 @@ void Trainer::build_weights(const ModelConfig& cfg) {
                                             parallel::dp::residency_for(args_.zero()));
   parallel::dp::GradSyncConfig sc;
   sc.zero_stage = args_.zero();
-  sc.sequence_parallel = args_.sequence_parallel;
+  sc.sequence_parallel = args_.parallel.sequence_parallel;
   sc.chunks = mp_.virtual_stages(cfg);
-  sc.reduce_per_chunk = args_.foldx_mode == "aiao";
-  sc.bucket_size = args_.ddp_bucket_size;
+  sc.reduce_per_chunk = args_.parallel.foldx_mode == "aiao";
+  sc.bucket_size = args_.parallel.ddp_bucket_size;
   sync_ = parallel::dp::make_grad_sync(sc, topo_.get(), *weights_, tp_group_.get());
 }
 
@@ -123,7 +116,7 @@ void Trainer::build_weights(const ModelConfig& cfg) {
 void Trainer::build_chunks() {
   micro_batch_sizes_ = args_.micro_batch_sizes(dp_size());
   const int chunks = mp_.virtual_stages(config());
-  const int pp = args_.pipeline_model_parallel_size;
+  const int pp = args_.parallel.pipeline_model_parallel_size;
   const int64_t M = static_cast<int64_t>(micro_batch_sizes_.size());
   if (pp > 1) {
     const int pp_rank = topo_->pp_rank();
@@ -138,7 +131,7 @@ void Trainer::build_chunks() {
   for (int c = 0; c < chunks; ++c) {
     TransformerOptions o;
     o.tp.group = tp_group_.get();
-    o.tp.sequence_parallel = args_.sequence_parallel;
+    o.tp.sequence_parallel = args_.parallel.sequence_parallel;
     o.chunk = c;
     o.slots = slots_;
     o.residency = sync_->hooks();
@@ -150,7 +143,7 @@ void Trainer::build_chunks() {
 void Trainer::build_optimizer() {
   const parallel::dp::Range r = sync_->optimizer_range();
   optimizer_ = make_optimizer(args_.optim, *weights_, OptimRange{r.begin, r.count});
-  if (args_.fp16) scaler_ = std::make_unique<LossScaler>(args_.loss_scale);
+  if (args_.precision.fp16) scaler_ = std::make_unique<LossScaler>(args_.loss_scale);
 }
 
 void Trainer::build_data() {
@@ -163,7 +156,7 @@ void Trainer::build_data() {
 void Trainer::next_batches() {
   step_batches_.resize(micro_batch_sizes_.size());
   for (size_t m = 0; m < micro_batch_sizes_.size(); ++m) {
-    if (args_.manual_mbs.empty()) {
+    if (args_.parallel.manual_mbs.empty()) {
       train_batches_->next(step_batches_[m]);
     } else {
       train_batches_->next_rows(step_batches_[m], micro_batch_sizes_[m]);
@@ -174,7 +167,7 @@ void Trainer::next_batches() {
 std::vector<uint64_t> Trainer::dropout_seeds() const {
   std::vector<uint64_t> seeds(step_batches_.size());
   for (size_t m = 0; m < seeds.size(); ++m)
-    seeds[m] = dropout_seed(args_.seed, iteration_, static_cast<int64_t>(m) * dp_size() + dp_rank());
+    seeds[m] = dropout_seed(args_.run.seed, iteration_, static_cast<int64_t>(m) * dp_size() + dp_rank());
   return seeds;
 }
 
@@ -248,16 +241,16 @@ void Trainer::update(IterationStats& s, double loss_scale) {
   s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
   s.lr = args_.lr.at(optimizer_->steps() + 1);
   if (s.skipped) return;
-  const float clip = static_cast<float>(clip_coefficient(s.grad_norm, args_.clip_grad) / loss_scale);
+  const float clip = static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale);
   optimizer_->step(*weights_, s.lr, clip, sync_->optimizer_grad());
   sync_->after_step();
 }
 
 double Trainer::evaluate() {
-  if (!valid_batches_ || args_.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (!valid_batches_ || args_.run.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
   // Always the same first eval_iters global batches of the validation split: comparable values.
   valid_batches_->set_consumed(0);
-  const int64_t n = args_.eval_iters * static_cast<int64_t>(micro_batch_sizes_.size());
+  const int64_t n = args_.run.eval_iters * static_cast<int64_t>(micro_batch_sizes_.size());
   std::vector<data::Batch> batches(static_cast<size_t>(n));
   for (data::Batch& b : batches) valid_batches_->next(b);
   const std::vector<uint64_t> no_dropout(batches.size(), 0);
@@ -278,18 +271,18 @@ void Trainer::log_start() const {
   ASCENT_LOG_INFO("model {}: {} parameters, {} layers, hidden {}, heads {}/{}, vocab {}; {}",
                   c.name, c.num_params(), c.num_layers, c.hidden_size, c.num_attention_heads,
                   c.num_query_groups, c.vocab_size,
-                  args_.bf16   ? "bf16 mixed precision"
-                  : args_.fp16 ? "fp16 mixed precision with loss scaling"
+                  args_.precision.bf16   ? "bf16 mixed precision"
+                  : args_.precision.fp16 ? "fp16 mixed precision with loss scaling"
                                : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
     ASCENT_LOG_INFO(
         "activation recompute: full, {} ({} {} layer{} of each stage; their "
         "activations are rebuilt in the backward)",
-        args_.recompute_method,
+        args_.recompute.method,
         recompute.method == RecomputeMethod::kUniform ? "groups of" : "the first",
         recompute.num_layers, recompute.num_layers == 1 ? "" : "s");
-  else if (args_.recompute_granularity == "selective")
+  else if (args_.recompute.granularity == "selective")
     ASCENT_LOG_INFO(
         "activation recompute: selective is what attention always does here (no "
         "score matrix is stored; its backward recomputes the probabilities)");
@@ -297,21 +290,21 @@ void Trainer::log_start() const {
 
 const std::vector<IterationStats>& Trainer::run() {
   log_start();
-  while (iteration_ < args_.train_iters) {
+  while (iteration_ < args_.run.train_iters) {
     IterationStats s = train_step();
     history_.push_back(s);
     log_->write(s, train_batches_->consumed());
-    const bool more = iteration_ < args_.train_iters;
-    if (args_.eval_interval > 0 && iteration_ % args_.eval_interval == 0 && more)
+    const bool more = iteration_ < args_.run.train_iters;
+    if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0 && more)
       ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
-    if (!args_.save.empty() && args_.save_interval > 0 && iteration_ % args_.save_interval == 0 &&
+    if (!args_.run.save.empty() && args_.run.save_interval > 0 && iteration_ % args_.run.save_interval == 0 &&
         more)
       save();
   }
   const double v = evaluate();
   if (!std::isnan(v))
     ASCENT_LOG_INFO(" validation loss at the end: {:.4f} (ppl {:.2f})", v, std::exp(v));
-  if (!args_.save.empty()) save();
+  if (!args_.run.save.empty()) save();
   return history_;
 }
 

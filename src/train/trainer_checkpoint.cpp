@@ -18,36 +18,36 @@ void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
   // The cursor counts rows: samples, windows or packed rows. Those keys decide which.
   const nlohmann::json now = args_.to_json();
   std::vector<std::string> keys = {"is-instruction-dataset", "pack"};
-  if (args_.pack) keys.push_back("seq-length");  // packing depends on the row length
+  if (args_.data.pack) keys.push_back("seq-length");  // packing depends on the row length
   for (const std::string& k : keys) {
     const nlohmann::json then =
         ckpt_args.value(k, k == "seq-length" ? now[k] : nlohmann::json(false));
     if (then != now[k])
-      throw error("[train] --load ", args_.load, ": the checkpoint was trained with --", k, " ",
+      throw error("[train] --load ", args_.run.load, ": the checkpoint was trained with --", k, " ",
                   then.dump(), ", this run has ", now[k].dump(),
                   "; its data cursor would point elsewhere (use --finetune to start over)");
   }
 }
 
 void Trainer::init_or_load(const CheckpointInfo* checkpoint) {
-  if (args_.load.empty()) {
-    weights_->init_random(args_.seed);
+  if (args_.run.load.empty()) {
+    weights_->init_random(args_.run.seed);
   } else if (checkpoint) {
     load(*checkpoint);
-  } else if (fs::exists(fs::path(args_.load) / "config.json") && !is_ascent_checkpoint(args_.load)) {
-    load_hf_weights(args_.load, weights_->config(), weights_->layout(), weights_->master());
+  } else if (fs::exists(fs::path(args_.run.load) / "config.json") && !is_ascent_checkpoint(args_.run.load)) {
+    load_hf_weights(args_.run.load, weights_->config(), weights_->layout(), weights_->master());
     weights_->refresh_compute();
-    ASCENT_LOG_INFO("loaded HF weights from {}", args_.load);
+    ASCENT_LOG_INFO("loaded HF weights from {}", args_.run.load);
   } else {
-    load(open_checkpoint(args_.load));
+    load(open_checkpoint(args_.run.load));
   }
   // ZeRO-3: every rank wrote the whole model; keep the shard.
   sync_->drop_unowned();
 }
 
 void Trainer::load(const CheckpointInfo& ckpt) {
-  load_checkpoint(ckpt, *weights_, args_.finetune ? nullptr : optimizer_.get());
-  if (!args_.finetune) {
+  load_checkpoint(ckpt, *weights_, args_.run.finetune ? nullptr : optimizer_.get());
+  if (!args_.run.finetune) {
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
     if (scaler_ && !ckpt.state.loss_scaler.is_null())
@@ -58,7 +58,7 @@ void Trainer::load(const CheckpointInfo& ckpt) {
   ASCENT_LOG_INFO("loaded {} (iteration {}, written by a TP{} PP{} DP{} job){}", ckpt.dir,
                   ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
                   ckpt.layout.model_parallel.pipeline_model_parallel_size,
-                  ckpt.layout.data_parallel_size, args_.finetune ? ", weights only" : "");
+                  ckpt.layout.data_parallel_size, args_.run.finetune ? ", weights only" : "");
 }
 
 void Trainer::save() {
@@ -66,12 +66,12 @@ void Trainer::save() {
   st.iteration = iteration_;
   st.consumed_train_samples = train_batches_->consumed();
   st.optimizer_steps = optimizer_->steps();
-  st.seed = args_.seed;
+  st.seed = args_.run.seed;
   st.args = args_.to_json();
   if (scaler_) st.loss_scaler = scaler_->to_json();
   if (!distributed()) {
-    save_checkpoint(args_.save, *weights_, optimizer_.get(), st);
-    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+    save_checkpoint(args_.run.save, *weights_, optimizer_.get(), st);
+    ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
     return;
   }
   // Every model-parallel rank of data-parallel rank 0 writes its shard; under ZeRO the optimizer
@@ -79,7 +79,7 @@ void Trainer::save() {
   const parallel::Comm& world = topo_->world();
   std::string tag = std::to_string(getpid());
   world.broadcast(tag, 0);
-  const PendingCheckpoint p = pending_checkpoint(args_.save, iteration_, tag);
+  const PendingCheckpoint p = pending_checkpoint(args_.run.save, iteration_, tag);
   if (world.rank() == 0) begin_checkpoint(p);
   world.barrier();
   std::vector<Buffer> whole;
@@ -104,7 +104,7 @@ void Trainer::save() {
   world.barrier();
   if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
   world.barrier();
-  ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.save);
+  ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
 }
 
 }  // namespace ascent

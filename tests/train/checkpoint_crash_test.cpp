@@ -93,20 +93,20 @@ TEST(CheckpointCrash, CorruptTruncatedAndUncommittedAreRefused) {
   const std::string dir = testing::scratch_dir("corrupt");
   const std::string prefix = testing::random_dataset(dir, 60, 512, 4);
   TrainArgs a = testing::tiny_args(prefix);
-  a.train_iters = 2;
-  a.save = dir + "/ckpt";
+  a.run.train_iters = 2;
+  a.run.save = dir + "/ckpt";
   a.finalize();
   {
     Trainer t(a, model_config_from_args(a, 0));
     t.run();
   }
-  const fs::path iter = fs::path(a.save) / "iter_0000002";
+  const fs::path iter = fs::path(a.run.save) / "iter_0000002";
   const fs::path file = iter / "rank_00000.safetensors";
-  ASSERT_NO_THROW(open_checkpoint(a.save));
+  ASSERT_NO_THROW(open_checkpoint(a.run.save));
 
   // One flipped byte in the middle of the tensors.
   const fs::path copy = fs::path(dir) / "copy";
-  fs::copy(a.save, copy, fs::copy_options::recursive);
+  fs::copy(a.run.save, copy, fs::copy_options::recursive);
   {
     std::fstream f(copy / "iter_0000002" / "rank_00000.safetensors",
                    std::ios::in | std::ios::out | std::ios::binary);

@@ -18,7 +18,7 @@ TEST(Fp16, FollowsF32WhenNothingOverflows) {
   const std::string dir = testing::scratch_dir("fp16_follows");
   TrainArgs a = testing::tiny_args(testing::random_dataset(dir, 200, 512, 5));
   const std::vector<IterationStats> f32 = train(a);
-  a.fp16 = true;
+  a.precision.fp16 = true;
   a.loss_scale.static_scale = 1024;
   const std::vector<IterationStats> f16 = train(a);
   ASSERT_EQ(f16.size(), f32.size());
@@ -36,7 +36,7 @@ TEST(Fp16, OverflowsAreSkippedAndTheScaleBacksOff) {
   const std::string dir = testing::scratch_dir("fp16_backoff");
   TrainArgs a = testing::tiny_args(testing::random_dataset(dir, 200, 512, 5));
   const std::vector<IterationStats> f32 = train(a);
-  a.fp16 = true;  // Megatron's defaults: 2^32, hysteresis 2
+  a.precision.fp16 = true;  // Megatron's defaults: 2^32, hysteresis 2
   const std::vector<IterationStats> f16 = train(a);
   ASSERT_EQ(f16.size(), 20u);
   // 2^32 overflows; the first overflow is absorbed by the hysteresis, then every one halves.

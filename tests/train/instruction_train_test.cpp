@@ -66,13 +66,13 @@ TEST(InstructionData, Gsm8kTokensPerEpoch) {
 // Small instruction-model arguments (the LLaMA-2 tokenizer: vocab 32000).
 TrainArgs gsm8k_args(const std::string& prefix) {
   TrainArgs a = testing::tiny_args(prefix);
-  a.is_instruction_dataset = true;
-  a.tokenizer_name_or_path = testing::llama2_tokenizer();
-  a.num_layers = 2;
-  a.hidden_size = 32;
-  a.ffn_hidden_size = 64;
-  a.seq_length = 512;
-  a.split = "100,0,0";
+  a.data.is_instruction_dataset = true;
+  a.data.tokenizer_name_or_path = testing::llama2_tokenizer();
+  a.model.num_layers = 2;
+  a.model.hidden_size = 32;
+  a.model.ffn_hidden_size = 64;
+  a.data.seq_length = 512;
+  a.data.split = "100,0,0";
   return a;
 }
 
@@ -84,16 +84,17 @@ TEST(InstructionData, EpochLossDoesNotDependOnTheLayout) {
   TrainArgs a = gsm8k_args(g.prefix);
   int64_t answer_tokens = 0;  // those left after truncation to T + 1 tokens
   for (size_t i = 0; i < g.lengths.size(); ++i)
-    answer_tokens += g.answer_tokens[i] - std::max<int64_t>(0, g.lengths[i] - (a.seq_length + 1));
-  a.micro_batch_size = a.global_batch_size = 2;
+    answer_tokens +=
+        g.answer_tokens[i] - std::max<int64_t>(0, g.lengths[i] - (a.data.seq_length + 1));
+  a.data.micro_batch_size = a.data.global_batch_size = 2;
   ModelWeights w(model_config_from_args(a, 32000), DType::F32);
   w.init_random(5);
   Transformer model(w);
   double sums[3];
   int64_t rows[3];
   for (int mode = 0; mode < 3; ++mode) {
-    a.variable_seq_lengths = mode == 1;
-    a.pack = mode == 2;
+    a.data.variable_seq_lengths = mode == 1;
+    a.data.pack = mode == 2;
     TrainArgs f = a;
     f.finalize();
     TrainData d = build_train_data(f);
@@ -135,14 +136,13 @@ std::string random_instruction_data(const std::string& dir) {
   return prefix;
 }
 
-
 TEST(InstructionTrain, PackedResumeIsBitIdentical) {
   const std::string dir = testing::scratch_dir("instr_resume_pack");
   TrainArgs a = testing::tiny_args(random_instruction_data(dir));
-  a.is_instruction_dataset = true;
-  a.pack = true;
-  a.variable_seq_lengths = true;
-  a.seq_length = 96;
+  a.data.is_instruction_dataset = true;
+  a.data.pack = true;
+  a.data.variable_seq_lengths = true;
+  a.data.seq_length = 96;
   a.finalize();
   testing::expect_resume_bit_identical(a, dir);
 }
@@ -150,16 +150,16 @@ TEST(InstructionTrain, PackedResumeIsBitIdentical) {
 TEST(InstructionTrain, VariableLengthResumeIsBitIdenticalAndCountsPadding) {
   const std::string dir = testing::scratch_dir("instr_resume_var");
   TrainArgs a = testing::tiny_args(random_instruction_data(dir));
-  a.is_instruction_dataset = true;
-  a.variable_seq_lengths = true;
-  a.seq_length = 96;
+  a.data.is_instruction_dataset = true;
+  a.data.variable_seq_lengths = true;
+  a.data.seq_length = 96;
   a.finalize();
   testing::expect_resume_bit_identical(a, dir);
-  a.train_iters = 3;
+  a.run.train_iters = 3;
   Trainer t(a, model_config_from_args(a, 0));
   for (const IterationStats& s : t.run()) {
     EXPECT_GT(s.tokens, s.real_tokens);
-    EXPECT_LE(s.tokens, a.global_batch_size * a.seq_length);
+    EXPECT_LE(s.tokens, a.data.global_batch_size * a.data.seq_length);
     EXPECT_EQ(s.tokens % 32, 0);
     EXPECT_GT(s.loss_tokens, 0);
     EXPECT_LT(s.loss_tokens, s.real_tokens);  // the prompts carry no loss
@@ -186,21 +186,22 @@ std::string eod_dataset(const std::string& dir) {
 TEST(EodTrain, ResetFlagsTrainAndResumeBitIdentical) {
   const std::string dir = testing::scratch_dir("eod_resume");
   TrainArgs a = testing::tiny_args(eod_dataset(dir));
-  a.tokenizer_name_or_path = testing::llama2_tokenizer();
-  a.vocab_size = 512;
-  a.reset_position_ids = a.reset_attention_mask = a.eod_mask_loss = true;
+  a.data.tokenizer_name_or_path = testing::llama2_tokenizer();
+  a.model.vocab_size = 512;
+  a.data.reset_position_ids = a.data.reset_attention_mask = a.data.eod_mask_loss = true;
   a.finalize();
   testing::expect_resume_bit_identical(a, dir);
 
   // Each flag changes the loss; --eod-mask-loss drops the EOD inputs from the loss.
   TrainArgs plain = a;
-  plain.reset_position_ids = plain.reset_attention_mask = plain.eod_mask_loss = false;
-  plain.train_iters = 2;
+  plain.data.reset_position_ids = plain.data.reset_attention_mask = plain.data.eod_mask_loss =
+      false;
+  plain.run.train_iters = 2;
   const double base = Trainer(plain, model_config_from_args(plain, 0)).run()[0].loss;
   for (int flag = 0; flag < 3; ++flag) {
     TrainArgs f = plain;
-    f.reset_position_ids = flag == 0, f.reset_attention_mask = flag == 1,
-    f.eod_mask_loss = flag == 2;
+    f.data.reset_position_ids = flag == 0, f.data.reset_attention_mask = flag == 1,
+    f.data.eod_mask_loss = flag == 2;
     const IterationStats s = Trainer(f, model_config_from_args(f, 0)).run()[0];
     EXPECT_NE(s.loss, base) << "flag " << flag;
     if (flag == 2) {
@@ -214,40 +215,41 @@ TEST(EodTrain, ResetFlagsTrainAndResumeBitIdentical) {
 TEST(InstructionTrain, CheckpointOfAnotherLayoutIsRefused) {
   const std::string dir = testing::scratch_dir("instr_refuse");
   TrainArgs a = testing::tiny_args(random_instruction_data(dir));
-  a.is_instruction_dataset = true;
-  a.pack = true;
-  a.seq_length = 96;
-  a.train_iters = 2;
-  a.save = dir + "/ckpt";
+  a.data.is_instruction_dataset = true;
+  a.data.pack = true;
+  a.data.seq_length = 96;
+  a.run.train_iters = 2;
+  a.run.save = dir + "/ckpt";
   a.finalize();
   { Trainer(a, model_config_from_args(a, 0)).run(); }
   TrainArgs b = a;
-  b.save.clear();
-  b.load = dir + "/ckpt";
-  b.train_iters = 4;
-  b.pack = false;
-  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.load).config); },
+  b.run.save.clear();
+  b.run.load = dir + "/ckpt";
+  b.run.train_iters = 4;
+  b.data.pack = false;
+  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.run.load).config); },
                         {"--load", "--pack", "--finetune"});
-  b.pack = true;
-  b.seq_length = 64;
-  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.load).config); }, {"--seq-length"});
-  b.finetune = true;  // weights only: allowed
-  Trainer t(b, open_checkpoint(b.load).config);
+  b.data.pack = true;
+  b.data.seq_length = 64;
+  testing::expect_error([&] { Trainer t(b, open_checkpoint(b.run.load).config); },
+                        {"--seq-length"});
+  b.run.finetune = true;  // weights only: allowed
+  Trainer t(b, open_checkpoint(b.run.load).config);
   EXPECT_EQ(t.iteration(), 0);
 }
 
 TEST(InstructionTrain, FlagsAreValidated) {
   TrainArgs a = testing::tiny_args("prefix");
-  a.pack = true;
+  a.data.pack = true;
   testing::expect_error(
       [&] {
         TrainArgs b = a;
         b.finalize();
       },
       {"--pack", "--is-instruction-dataset"});
-  a.pack = false;
-  a.is_instruction_dataset = true;
-  a.reset_attention_mask = true;
+  a.data.pack = false;
+  a.data.is_instruction_dataset = true;
+  a.data.reset_attention_mask = true;
   testing::expect_error(
       [&] {
         TrainArgs b = a;
@@ -257,17 +259,17 @@ TEST(InstructionTrain, FlagsAreValidated) {
 
   const std::string dir = testing::scratch_dir("instr_flags");
   TrainArgs p = testing::tiny_args(eod_dataset(dir));
-  p.eod_mask_loss = true;
+  p.data.eod_mask_loss = true;
   p.finalize();
   testing::expect_error([&] { build_train_data(p); },
                         {"--eod-mask-loss", "--tokenizer-name-or-path"});
   TrainArgs i = testing::tiny_args(random_instruction_data(dir));
-  i.is_instruction_dataset = true;
-  i.data_path.push_back(i.data_path[0]);
+  i.data.is_instruction_dataset = true;
+  i.data.data_path.push_back(i.data.data_path[0]);
   i.finalize();
   testing::expect_error([&] { build_train_data(i); },
                         {"--is-instruction-dataset", "one --data-path"});
-  i.data_path = {dir + "/eod_text_document"};
+  i.data.data_path = {dir + "/eod_text_document"};
   testing::expect_error([&] { build_train_data(i); },
                         {"eod_text_document_packed_input_ids_document.idx", "--output-prefix"});
 }

@@ -11,9 +11,9 @@ using testing::expect_error;
 
 TrainArgs batches(int64_t global, int64_t micro, const std::string& manual) {
   TrainArgs a;
-  a.global_batch_size = global;
-  a.micro_batch_size = micro;
-  a.manual_mbs = manual;
+  a.data.global_batch_size = global;
+  a.data.micro_batch_size = micro;
+  a.parallel.manual_mbs = manual;
   return a;
 }
 

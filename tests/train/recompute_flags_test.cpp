@@ -12,10 +12,10 @@ using testing::expect_error;
 
 TrainArgs args(const std::string& granularity, const std::string& method, int64_t layers) {
   TrainArgs a;
-  a.data_path = {"corpus_text_document"};
-  a.recompute_granularity = granularity;
-  a.recompute_method = method;
-  a.recompute_num_layers = layers;
+  a.data.data_path = {"corpus_text_document"};
+  a.recompute.granularity = granularity;
+  a.recompute.method = method;
+  a.recompute.num_layers = layers;
   return a;
 }
 
@@ -36,8 +36,8 @@ TEST(RecomputeFlags, Resolve) {
   EXPECT_EQ(p.num_layers, 3);
 
   TrainArgs legacy = args("", "", 0);
-  legacy.checkpoint_activations = true;
-  legacy.checkpoint_num_layers = 2;
+  legacy.recompute.checkpoint_activations = true;
+  legacy.recompute.checkpoint_num_layers = 2;
   p = resolved(legacy);
   EXPECT_TRUE(p.full);
   EXPECT_EQ(p.method, RecomputeMethod::kUniform);
@@ -53,10 +53,10 @@ TEST(RecomputeFlags, InconsistentCombinationsNameTheFlag) {
   expect_error([] { resolved(args("full", "sometimes", 0)); }, {"--recompute-method", "sometimes"});
   expect_error([] { resolved(args("full", "", -1)); }, {"--recompute-num-layers"});
   TrainArgs a = args("selective", "", 0);
-  a.checkpoint_activations = true;
+  a.recompute.checkpoint_activations = true;
   expect_error([&] { resolved(a); }, {"--checkpoint-activations", "selective"});
   TrainArgs b = args("", "", 0);
-  b.checkpoint_num_layers = 2;
+  b.recompute.checkpoint_num_layers = 2;
   expect_error([&] { resolved(b); }, {"--checkpoint-num-layers", "--checkpoint-activations"});
 }
 

@@ -18,8 +18,8 @@ TEST_P(Resume, ContinuedRunIsBitIdentical) {
   const std::string prefix = testing::random_dataset(dir, 200, 512, 5);
 
   TrainArgs full = testing::tiny_args(prefix);
-  full.bf16 = dtype == "bf16";
-  full.fp16 = dtype == "fp16";
+  full.precision.bf16 = dtype == "bf16";
+  full.precision.fp16 = dtype == "fp16";
   // fp16: a scale that grows every 3 clean steps until the gradients overflow, so the scale, its
   // counters and the skipped steps all differ across the checkpoint.
   full.loss_scale.initial_scale = 65536;
@@ -27,7 +27,7 @@ TEST_P(Resume, ContinuedRunIsBitIdentical) {
   full.loss_scale.hysteresis = 1;
   full.finalize();
   const std::vector<IterationStats> run = testing::expect_resume_bit_identical(full, dir);
-  if (full.fp16 && run.size() == 20u) {
+  if (full.precision.fp16 && run.size() == 20u) {
     const auto [lo, hi] = std::minmax_element(run.begin() + 10, run.end(),
                                               [](const IterationStats& a, const IterationStats& b) {
                                                 return a.loss_scale < b.loss_scale;

@@ -50,21 +50,21 @@ TEST_P(TrainParity, FiveAdamWLossesMatchPyTorch) {
   }
 
   TrainArgs a;
-  a.data_path = {prefix};
-  a.split = "100,0,0";
-  a.seq_length = T;
-  a.micro_batch_size = 1;
-  a.global_batch_size = micro_batches;
-  a.train_iters = 5;
+  a.data.data_path = {prefix};
+  a.data.split = "100,0,0";
+  a.data.seq_length = T;
+  a.data.micro_batch_size = 1;
+  a.data.global_batch_size = micro_batches;
+  a.run.train_iters = 5;
   a.optim.name = "adam";
   a.lr.lr = 1e-3f;
-  a.lr_decay_style = "constant";
+  a.lr.decay_style = "constant";
   a.optim.weight_decay = 0.f;
-  a.clip_grad = 0.f;
-  a.load = dir + "/hf";
-  a.eval_iters = 0;
+  a.optim.clip_grad = 0.f;
+  a.run.load = dir + "/hf";
+  a.run.eval_iters = 0;
   a.finalize();
-  Trainer trainer(a, read_hf_config(a.load));
+  Trainer trainer(a, read_hf_config(a.run.load));
   const auto& history = trainer.run();
 
   const auto* lt = golden.find("losses");

@@ -43,22 +43,22 @@ inline std::string random_dataset(const std::string& dir, int64_t docs, int64_t 
 // Small-model training arguments on `prefix` (finalize() is called by the test).
 inline TrainArgs tiny_args(const std::string& prefix) {
   TrainArgs a;
-  a.model = "tiny-gqa";
-  a.data_path = {prefix};
-  a.split = "90,10,0";
-  a.seq_length = 32;
-  a.micro_batch_size = 2;
-  a.global_batch_size = 4;
-  a.train_iters = 20;
+  a.model.preset = "tiny-gqa";
+  a.data.data_path = {prefix};
+  a.data.split = "90,10,0";
+  a.data.seq_length = 32;
+  a.data.micro_batch_size = 2;
+  a.data.global_batch_size = 4;
+  a.run.train_iters = 20;
   a.lr.lr = 1e-3f;
   a.lr.min_lr = 1e-4f;
   a.lr.warmup_iters = 3;
   a.lr.decay_iters = 20;
-  a.lr_decay_style = "cosine";
+  a.lr.decay_style = "cosine";
   a.optim.weight_decay = 0.1f;
-  a.clip_grad = 1.0f;
-  a.eval_iters = 2;
-  a.log_interval = 1000;
+  a.optim.clip_grad = 1.0f;
+  a.run.eval_iters = 2;
+  a.run.log_interval = 1000;
   return a;
 }
 
@@ -73,16 +73,16 @@ inline std::vector<IterationStats> expect_resume_bit_identical(const TrainArgs& 
     uninterrupted = t.run();
   }
   TrainArgs first = full;
-  first.train_iters = 10;
-  first.save = dir + "/ckpt";
+  first.run.train_iters = 10;
+  first.run.save = dir + "/ckpt";
   {
     Trainer t(first, model_config_from_args(first, 0));
     t.run();
   }
   TrainArgs second = full;
-  second.load = dir + "/ckpt";
+  second.run.load = dir + "/ckpt";
   {
-    Trainer t(second, open_checkpoint(second.load).config);
+    Trainer t(second, open_checkpoint(second.run.load).config);
     EXPECT_EQ(t.iteration(), 10);
     resumed = t.run();
   }

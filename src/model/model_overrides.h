@@ -1,0 +1,33 @@
+#pragma once
+// The model flags of `ascent train`: a preset (--model), then any architecture flag given
+// overrides it (0 or "" : the preset's value). Megatron-LM / AscendSpeed names.
+#include <cstdint>
+#include <string>
+
+#include "core/flags.h"
+#include "model/config.h"
+
+namespace ascent {
+
+struct ModelOverrides {
+  std::string preset = "tiny-llama";  // --model
+  int64_t num_layers = 0, hidden_size = 0, ffn_hidden_size = 0, num_attention_heads = 0;
+  bool group_query_attention = false;
+  int64_t num_query_groups = 0, max_position_embeddings = 0, vocab_size = 0;
+  std::string position_embedding_type, normalization;
+  float norm_epsilon = 0.f, init_method_std = 0.f;
+  float attention_dropout = 0.f, hidden_dropout = 0.f;  // training only; 0 = off
+  int64_t make_vocab_size_divisible_by = 1;
+
+  // The flags above, bound to this instance (core/flags.h).
+  flags::Table flags();
+  // The per-flag rules (--make-vocab-size-divisible-by >= 1); throws "[train] --flag ...". The
+  // architecture flags are checked by resolve(), only when the model is built from flags.
+  void validate() const { flags::validate(flags::read_only(*this)); }
+  // The preset with the flags that were given (!= 0 or non-empty) applied; max position
+  // embeddings at least `seq_length`; vocab_size, when 0 everywhere, from `tokenizer_vocab` (if
+  // > 0). Throws "[train] --flag ..." for a value the model cannot take.
+  ModelConfig resolve(int64_t seq_length, int64_t tokenizer_vocab) const;
+};
+
+}  // namespace ascent
