@@ -44,6 +44,7 @@ TEST(Backend, SetBackendSwitchesAndRejectsUnknownNames) {
 }
 
 TEST(Backend, FreeFunctionsGoThroughTheActiveBackend) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   BackendGuard guard;
   kernels::set_backend("check");
   // A call that breaks the contract in a way the CPU kernel tolerates (copy onto itself) is

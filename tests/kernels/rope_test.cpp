@@ -42,6 +42,22 @@ TEST(Rope, TableValues) {
   EXPECT_EQ(sin[63 * 4 + 1], static_cast<float>(std::sin(6.3)));
 }
 
+// The table lives in a buffer it owns, on the backend's device; copies share it.
+TEST(Rope, TableOwnsDeviceStorage) {
+  EXPECT_TRUE(kernels::RopeTable().empty());
+  EXPECT_TRUE(kernels::rope_table(0, 8, kBase).empty());
+  const auto t = kernels::rope_table(16, 8, kBase);
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(t.max_pos, 16);
+  EXPECT_EQ(t.head_size, 8);
+  EXPECT_EQ(t.cos.device(), Device::CPU);
+  EXPECT_EQ(t.sin.shape_str(), "[16, 4]");
+  ASSERT_NE(t.storage, nullptr);
+  const auto copy = t;
+  EXPECT_EQ(copy.cos.data(), t.cos.data());
+  EXPECT_EQ(copy.storage.get(), t.storage.get());
+}
+
 struct RopeCase {
   int64_t N, heads, HS, W;
 };
