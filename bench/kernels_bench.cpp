@@ -114,7 +114,7 @@ void BM_AdamW(benchmark::State& state) {
   auto p = randn(DType::F32, {n}, 9), g = randn(DType::F32, {n}, 10);
   OwnedTensor m(DType::F32, {n}), v(DType::F32, {n});
   k::AdamWArgs a;
-  for (auto _ : state) k::adamw_step(a, p->f32(), g->f32(), m->f32(), v->f32(), size_t(n));
+  for (auto _ : state) k::adamw_step(a, *p, *g, *m, *v);
   set_rate(state, "GB/s", 7e-9 * double(n) * 4);
 }
 BENCHMARK(BM_AdamW)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -17,10 +17,10 @@ Tensor Arena::alloc(DType dtype, std::initializer_list<int64_t> shape) {
       continue;
     }
     if (current_ < blocks_.size() && offset_ == 0 && blocks_[current_].nbytes() < bytes) {
-      blocks_[current_] = Buffer(std::max(bytes, block_bytes_), /*zero=*/false);
+      blocks_[current_] = Buffer(std::max(bytes, block_bytes_), /*zero=*/false, device_);
       break;
     }
-    blocks_.emplace_back(std::max(bytes, block_bytes_), /*zero=*/false);
+    blocks_.emplace_back(std::max(bytes, block_bytes_), /*zero=*/false, device_);
     current_ = blocks_.size() - 1;
     offset_ = 0;
   }
@@ -28,12 +28,12 @@ Tensor Arena::alloc(DType dtype, std::initializer_list<int64_t> shape) {
   offset_ += bytes;
   used_ += bytes;
   peak_ = std::max(peak_, used_);
-  return Tensor(p, dtype, shape);
+  return Tensor(p, dtype, shape, device_);
 }
 
 Tensor Arena::zeros(DType dtype, std::initializer_list<int64_t> shape) {
   Tensor t = alloc(dtype, shape);
-  std::memset(t.data(), 0, t.nbytes());
+  if (t.nbytes() > 0) allocator(device_).zero(t.data(), t.nbytes());
   return t;
 }
 
@@ -48,7 +48,7 @@ void Arena::reset() {
     // Coalesce: one block large enough for the peak (plus per-block slack already counted).
     blocks_.clear();
     block_bytes_ = std::max(block_bytes_, peak_ + (1u << 20));
-    blocks_.emplace_back(block_bytes_, /*zero=*/false);
+    blocks_.emplace_back(block_bytes_, /*zero=*/false, device_);
   }
   current_ = 0;
   offset_ = 0;

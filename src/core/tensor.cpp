@@ -10,8 +10,8 @@
 
 namespace ascent {
 
-Tensor::Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape)
-    : data_(data), dtype_(dtype), ndim_(static_cast<int>(shape.size())) {
+Tensor::Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape, Device device)
+    : data_(data), dtype_(dtype), device_(device), ndim_(static_cast<int>(shape.size())) {
   ASCENT_CHECK(shape.size() <= kMaxDims) << "too many dims " << shape.size();
   int i = 0;
   for (int64_t s : shape) {
@@ -20,8 +20,8 @@ Tensor::Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape)
   }
 }
 
-Tensor::Tensor(void* data, DType dtype, const int64_t* shape, int ndim)
-    : data_(data), dtype_(dtype), ndim_(ndim) {
+Tensor::Tensor(void* data, DType dtype, const int64_t* shape, int ndim, Device device)
+    : data_(data), dtype_(dtype), device_(device), ndim_(ndim) {
   ASCENT_CHECK(ndim >= 0 && ndim <= kMaxDims) << "bad ndim " << ndim;
   for (int i = 0; i < ndim; ++i) shape_[i] = shape[i];
 }
@@ -60,7 +60,7 @@ f16_t* Tensor::f16() const {
 }
 
 Tensor Tensor::view(std::initializer_list<int64_t> shape) const {
-  Tensor t(data_, dtype_, shape);
+  Tensor t(data_, dtype_, shape, device_);
   ASCENT_CHECK(t.numel() == numel()) << "view " << t.shape_str() << " of " << shape_str();
   return t;
 }
@@ -77,7 +77,7 @@ Tensor Tensor::rows(int64_t begin, int64_t end) const {
 
 Tensor Tensor::operator[](int64_t i) const {
   Tensor r = rows(i, i + 1);
-  return Tensor(r.data_, dtype_, shape_.data() + 1, ndim_ - 1);
+  return Tensor(r.data_, dtype_, shape_.data() + 1, ndim_ - 1, device_);
 }
 
 bool Tensor::same_shape(const Tensor& o) const {
@@ -87,19 +87,18 @@ bool Tensor::same_shape(const Tensor& o) const {
   return true;
 }
 
-Buffer::Buffer(size_t nbytes, bool zero) : nbytes_(nbytes) {
+Buffer::Buffer(size_t nbytes, bool zero, Device device) : nbytes_(nbytes), device_(device) {
   if (nbytes == 0) return;
-  size_t rounded = (nbytes + 63) / 64 * 64;
-  data_ = std::aligned_alloc(64, rounded);
-  ASCENT_CHECK(data_ != nullptr) << "out of memory allocating " << nbytes << " bytes";
-  if (zero) std::memset(data_, 0, rounded);
+  Allocator& a = allocator(device);
+  data_ = a.allocate(nbytes);
+  if (zero) a.zero(data_, (nbytes + 63) / 64 * 64);
 }
 
 Buffer Buffer::lazy(size_t nbytes) {
   Buffer b;
   if (nbytes == 0) return b;
-  void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   ASCENT_CHECK(p != MAP_FAILED) << "out of address space reserving " << nbytes << " bytes";
   b.data_ = p;
   b.nbytes_ = nbytes;
@@ -110,11 +109,12 @@ Buffer Buffer::lazy(size_t nbytes) {
 void Buffer::release() {
   if (mapped_) {
     munmap(data_, nbytes_);
-  } else {
-    std::free(data_);
+  } else if (data_ != nullptr) {
+    allocator(device_).deallocate(data_, nbytes_);
   }
   data_ = nullptr;
   nbytes_ = 0;
+  device_ = Device::CPU;
   mapped_ = false;
 }
 
@@ -123,6 +123,7 @@ Buffer::~Buffer() { release(); }
 Buffer::Buffer(Buffer&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
       nbytes_(std::exchange(o.nbytes_, 0)),
+      device_(std::exchange(o.device_, Device::CPU)),
       mapped_(std::exchange(o.mapped_, false)) {}
 
 Buffer& Buffer::operator=(Buffer&& o) noexcept {
@@ -130,6 +131,7 @@ Buffer& Buffer::operator=(Buffer&& o) noexcept {
     release();
     data_ = std::exchange(o.data_, nullptr);
     nbytes_ = std::exchange(o.nbytes_, 0);
+    device_ = std::exchange(o.device_, Device::CPU);
     mapped_ = std::exchange(o.mapped_, false);
   }
   return *this;
@@ -140,7 +142,7 @@ void Buffer::discard(size_t begin, size_t end) {
       << "discard [" << begin << ", " << end << ") of " << nbytes_ << " bytes";
   char* base = static_cast<char*>(data_);
   if (!mapped_) {
-    std::memset(base + begin, 0, end - begin);
+    if (end > begin) allocator(device_).zero(base + begin, end - begin);
     return;
   }
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -156,22 +158,26 @@ void Buffer::discard(size_t begin, size_t end) {
 
 Tensor Buffer::as(DType dtype) const {
   size_t es = dtype_size(dtype);
-  ASCENT_CHECK(nbytes_ % es == 0) << nbytes_ << " bytes is not a whole number of " << dtype_name(dtype);
-  return Tensor(data_, dtype, {static_cast<int64_t>(nbytes_ / es)});
+  ASCENT_CHECK(nbytes_ % es == 0) << nbytes_ << " bytes is not a whole number of "
+                                  << dtype_name(dtype);
+  return Tensor(data_, dtype, {static_cast<int64_t>(nbytes_ / es)}, device_);
 }
 
 void Buffer::zero() {
-  if (data_) std::memset(data_, 0, nbytes_);
+  if (data_) allocator(device_).zero(data_, nbytes_);
 }
 
-OwnedTensor::OwnedTensor(DType dtype, std::initializer_list<int64_t> shape) {
+OwnedTensor::OwnedTensor(DType dtype, std::initializer_list<int64_t> shape, Device device) {
   Tensor probe(nullptr, dtype, shape);
-  buf = Buffer(dtype, probe.numel());
-  t = Tensor(buf.data(), dtype, shape);
+  buf = Buffer(dtype, probe.numel(), device);
+  t = Tensor(buf.data(), dtype, shape, device);
 }
 
 void copy_convert(const Tensor& src, const Tensor& dst) {
   ASCENT_CHECK(src.numel() == dst.numel()) << src.shape_str() << " -> " << dst.shape_str();
+  ASCENT_CHECK(src.device() == Device::CPU && dst.device() == Device::CPU)
+      << "copy_convert: host tensors only, got " << device_name(src.device()) << " -> "
+      << device_name(dst.device());
   size_t n = static_cast<size_t>(src.numel());
   if (src.dtype() == dst.dtype()) {
     std::memcpy(dst.data(), src.data(), src.nbytes());

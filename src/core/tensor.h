@@ -1,13 +1,15 @@
 #pragma once
-// Tensor: a non-owning, contiguous, row-major view (pointer + dtype + up to 4 dims).
-// Storage is owned elsewhere: a Buffer (flat parameter / gradient buffers, scratch) or an Arena
-// (per-micro-batch activations). Views are cheap to copy and never free anything.
+// Tensor: a non-owning, contiguous, row-major view (pointer + dtype + up to 4 dims + the device
+// the pointer belongs to). Storage is owned elsewhere: a Buffer (flat parameter / gradient buffers,
+// scratch) or an Arena (per-micro-batch activations). Views are cheap to copy and never free
+// anything.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 
+#include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
 
@@ -18,11 +20,14 @@ constexpr int kMaxDims = 4;
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape);
-  Tensor(void* data, DType dtype, const int64_t* shape, int ndim);
+  Tensor(void* data, DType dtype, std::initializer_list<int64_t> shape,
+         Device device = Device::CPU);
+  Tensor(void* data, DType dtype, const int64_t* shape, int ndim, Device device = Device::CPU);
 
   bool defined() const { return data_ != nullptr; }
+  bool empty() const { return data_ == nullptr || numel() == 0; }  // no elements to read
   DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
   int ndim() const { return ndim_; }
   int64_t size(int i) const;  // negative i counts from the back
   int64_t numel() const;
@@ -47,17 +52,19 @@ class Tensor {
  private:
   void* data_ = nullptr;
   DType dtype_ = DType::F32;
+  Device device_ = Device::CPU;
   int ndim_ = 0;
   std::array<int64_t, kMaxDims> shape_{};
 };
 
-// Owning, 64-byte aligned storage, zero-initialised unless asked not to (arenas: pages are then
-// only faulted in when first used). Move-only.
+// Owning, 64-byte aligned storage on a device (through that device's Allocator), zero-initialised
+// unless asked not to (arenas: pages are then only faulted in when first used). Move-only.
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(size_t nbytes, bool zero = true);
-  Buffer(DType dtype, int64_t numel) : Buffer(static_cast<size_t>(numel) * dtype_size(dtype)) {}
+  explicit Buffer(size_t nbytes, bool zero = true, Device device = Device::CPU);
+  Buffer(DType dtype, int64_t numel, Device device = Device::CPU)
+      : Buffer(static_cast<size_t>(numel) * dtype_size(dtype), true, device) {}
   ~Buffer();
   Buffer(Buffer&& o) noexcept;
   Buffer& operator=(Buffer&& o) noexcept;
@@ -66,10 +73,12 @@ class Buffer {
 
   // Zero-filled address space whose pages become memory only when first written (mmap); see
   // discard(). For buffers a rank only ever touches a part of at a time (ZeRO-3 parameters).
+  // Host memory only (CPU).
   static Buffer lazy(size_t nbytes);
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
   // The whole buffer as a 1-d tensor of dtype (nbytes must divide evenly).
   Tensor as(DType dtype) const;
   void zero();
@@ -81,6 +90,7 @@ class Buffer {
   void release();
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  Device device_ = Device::CPU;
   bool mapped_ = false;  // lazy(): mmap'ed
 };
 
@@ -89,13 +99,13 @@ struct OwnedTensor {
   Buffer buf;
   Tensor t;
   OwnedTensor() = default;
-  OwnedTensor(DType dtype, std::initializer_list<int64_t> shape);
+  OwnedTensor(DType dtype, std::initializer_list<int64_t> shape, Device device = Device::CPU);
   Tensor& operator*() { return t; }
   Tensor* operator->() { return &t; }
   const Tensor& get() const { return t; }
 };
 
-// Copies src into dst converting dtype (shapes must have equal numel).
+// Copies src into dst converting dtype (shapes must have equal numel). Host memory (CPU) only.
 void copy_convert(const Tensor& src, const Tensor& dst);
 
 }  // namespace ascent

@@ -1,48 +1,53 @@
 #pragma once
-// The one dispatch seam between the model and a device. Every function works on tensor views
-// (or raw pointers for index arrays) and states what it reads, what it overwrites (=) and what it
-// accumulates (+=). CPU implementations live in kernels/cpu/ (oneDNN matmul + OpenMP loops that
-// pick AVX-512 / AVX2 at run time); a CUDA backend later fills the same header.
+// The one dispatch seam between the model and a device: the kernel contract. Every function works
+// on tensor views (or host pointers for index arrays) and states what it reads, what it
+// overwrites (=) and what it accumulates (+=). Each call goes to the active backend
+// (kernels/backend.h: one virtual call); kernels/cpu/ is the CPU backend, kernels/check/ a
+// backend that runs the CPU one and validates every call against this page.
 //
 // Conventions: row-major; "[N, C]" means N rows of C contiguous elements; activations and
-// gradients are f32 unless a parameter says otherwise; matmul takes f32 or bf16 operands and
-// always accumulates in f32.
+// gradients are f32 unless a parameter says otherwise; matmul takes f32, bf16 or f16 operands and
+// always accumulates in f32. All tensors of one call live on the backend's device. Outputs must
+// not overlap inputs or each other unless a function says so ("may alias": then exactly the same
+// view). Inputs are never modified.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/tensor.h"
 
 namespace ascent::kernels {
 
-// ---------------------------------------------------------------- matmul (oneDNN)
+// ---------------------------------------------------------------- matmul
 // c = op(a) * op(b)           (accumulate == false)
 // c += op(a) * op(b)          (accumulate == true)
 // op(a) is [M, K]: a is [M, K], or [K, M] when trans_a. op(b) is [K, N]: b is [K, N], or [N, K]
-// when trans_b. a and b must have the same dtype (f32 or bf16); c is f32 [M, N].
-// Primitives are cached per (shape, transposes, dtype, accumulate).
+// when trans_b. a, b, c are 2-d; a and b have the same dtype (f32, bf16 or f16); c is f32 [M, N].
 void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const Tensor& c,
             bool accumulate);
 
 // ---------------------------------------------------------------- elementwise
-void fill(const Tensor& x, float value);                     // x = value (f32)
-void scale(const Tensor& x, float s);                        // x *= s
-void add(const Tensor& a, const Tensor& b, const Tensor& y); // y = a + b (y may alias a or b)
-void add_inplace(const Tensor& y, const Tensor& x);          // y += x
+// All f32; a, b, x, y of equal numel.
+void fill(const Tensor& x, float value);                      // x = value
+void scale(const Tensor& x, float s);                         // x *= s (in place)
+void add(const Tensor& a, const Tensor& b, const Tensor& y);  // y = a + b (y may alias a or b)
+void add_inplace(const Tensor& y, const Tensor& x);           // y += x
 // Casts between f32, bf16 and f16 (round to nearest even); same numel.
 void cast(const Tensor& src, const Tensor& dst);
 // dst (=) src: same dtype and numel, no overlap. The one way the model moves activations.
 void copy(const Tensor& src, const Tensor& dst);
 
-// y[n, :] += b  for y [N, M], b [M]
+// y[n, :] += b  for y [N, M], b [M] (f32; M = y's last dim)
 void bias_forward(const Tensor& y, const Tensor& b);
-// db += sum_n dy[n, :]  for dy [N, M], db [M]
+// db += sum_n dy[n, :]  for dy [N, M], db [M] (f32)
 void bias_backward(const Tensor& dy, const Tensor& db);
 
 // ---------------------------------------------------------------- embedding
-// out[n, :] = table[tokens[n], :]   tokens [N] in [0, V), table [V, C], out [N, C]
+// out[n, :] = table[tokens[n], :]   tokens [N] in [0, V), table [V, C] (f32, bf16 or f16),
+// out [N, C] f32
 void embedding_forward(const int32_t* tokens, const Tensor& table, const Tensor& out);
-// dtable[tokens[n], :] += dout[n, :]  (deterministic order)
+// dtable[tokens[n], :] += dout[n, :]  (deterministic order); dout [N, C], dtable [V, C] f32
 void embedding_backward(const int32_t* tokens, const Tensor& dout, const Tensor& dtable);
 // Vocabulary-parallel lookup (Megatron's VocabParallelEmbedding): table [R, C] holds rows
 // [first, first + R) of the vocabulary; out[n, :] = table[tokens[n] - first, :] for tokens in that
@@ -55,6 +60,7 @@ void embedding_backward_range(const int32_t* tokens, int64_t first, const Tensor
                               const Tensor& dtable);
 
 // ---------------------------------------------------------------- normalisation
+// All f32. x [..., C] is N = numel / C rows; y, dy, dx have x's numel.
 // y = x / rms(x) * w;  x, y [N, C]; w [C]; rstd [N] = 1 / sqrt(mean(x^2) + eps) (stash)
 void rmsnorm_forward(const Tensor& x, const Tensor& w, float eps, const Tensor& y,
                      const Tensor& rstd);
@@ -71,33 +77,36 @@ void layernorm_backward(const Tensor& dy, const Tensor& x, const Tensor& w, cons
 // Row-wise L2 normalisation (Baichuan2 NormHead): y[r, :] = w[r, :] / max(||w[r, :]||, 1e-12);
 // norm [R] (stash).  Backward: dw += (dy - y * <dy, y>) / norm.
 void l2norm_rows_forward(const Tensor& w, const Tensor& y, const Tensor& norm);
-void l2norm_rows_backward(const Tensor& dy, const Tensor& y, const Tensor& norm,
-                          const Tensor& dw);
+void l2norm_rows_backward(const Tensor& dy, const Tensor& y, const Tensor& norm, const Tensor& dw);
 
 // ---------------------------------------------------------------- positions
 // Rotary embedding, rotate-half convention (HF LLaMA): for d < HS/2 with
 // theta = pos * base^(-2d/HS):  (x[d], x[d+HS/2]) <- (x1 cos - x2 sin, x2 cos + x1 sin).
-// Applied in place to the first `heads` heads of every row of x [N, row_width >= heads*HS].
+// Applied in place to the first `heads` heads of every row of x [N, row_width >= heads*HS] (f32);
+// the rest of each row is left as it is.
 struct RopeTable {
   int64_t max_pos = 0;
   int64_t head_size = 0;
-  std::vector<float> cos, sin;  // [max_pos, head_size/2]
+  Tensor cos, sin;  // [max_pos, head_size/2] f32 on the backend's device (views of storage)
+  std::shared_ptr<const Buffer> storage;  // copies of a table share its (immutable) storage
+  bool empty() const { return cos.empty(); }
 };
+// The table (=) for positions [0, max_pos), in device memory the table owns.
 RopeTable rope_table(int64_t max_pos, int64_t head_size, float base);
 // positions [N] in [0, max_pos). inverse == true rotates by -theta: that is the backward pass.
 void rope_apply(const Tensor& x, int64_t heads, const int32_t* positions, const RopeTable& table,
                 bool inverse);
 
 // ALiBi slopes for n heads (Press et al.; non-power-of-two counts interleave the slopes of the
-// next power of two, as HF Bloom and Baichuan do).
+// next power of two, as HF Bloom and Baichuan do). A host-side helper, not a backend kernel.
 std::vector<float> alibi_slopes(int64_t n_heads);
 
 // ---------------------------------------------------------------- attention
-// Causal self-attention on a fused qkv activation.
-//   qkv [B*T, (NH + 2*KVH) * HS]: per row, NH query heads, then KVH key heads, then KVH value heads.
-//   Query head h attends with KV head h / (NH / KVH) (GQA).
-//   score(i, j) = scale * <q_i, k_j> + alibi_slope[h] * (j - i)   for j <= i (else masked).
-//   out [B*T, NH*HS]; lse [B, NH, T] = log-sum-exp of each score row (stash for backward).
+// Causal self-attention on a fused qkv activation (all tensors f32).
+//   qkv [B*T, (NH + 2*KVH) * HS]: per row, NH query heads, then KVH key heads, then KVH value
+//   heads. Query head h attends with KV head h / (NH / KVH) (GQA). score(i, j) = scale * <q_i, k_j>
+//   + alibi_slope[h] * (j - i)   for j <= i (else masked). out [B*T, NH*HS]; lse [B, NH, T] =
+//   log-sum-exp of each score row (stash for backward).
 // Never materialises all heads' T x T scores: work is tiled by (batch, head, query block).
 //
 // Segments (packed samples, Megatron's --reset-attention-mask): with segment_ids, query i sees
@@ -115,9 +124,9 @@ std::vector<float> alibi_slopes(int64_t n_heads);
 // log-sum-exp of the undropped scores. dropout == 0 does no RNG work at all.
 struct AttentionDims {
   int64_t B = 0, T = 0, NH = 0, KVH = 0, HS = 0;
-  float scale = 0.f;                      // usually 1/sqrt(HS)
-  const float* alibi_slopes = nullptr;    // [NH] or nullptr (no ALiBi)
-  float dropout = 0.f;                    // probability of dropping a probability, in [0, 1)
+  float scale = 0.f;                    // usually 1/sqrt(HS)
+  const float* alibi_slopes = nullptr;  // [NH] or nullptr (no ALiBi)
+  float dropout = 0.f;                  // probability of dropping a probability, in [0, 1)
   uint64_t dropout_seed = 0, dropout_stream = 0;  // Philox key of the mask
   const int32_t* segment_ids = nullptr;  // [B*T] non-decreasing per row, or nullptr (causal only)
   // A tensor-parallel rank computes heads [head_offset, head_offset + NH) of total_heads; the
@@ -145,8 +154,10 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
 // are half (k / 8) % 2 (0 = low) of word k / 16 of counter 8 g + k % 8: 8 consecutive counters
 // fill 64 consecutive elements in the order a vector of 8 counters produces them. Kept elements
 // are scaled by 1 / (1 - p). p must lie in [0, 1); p == 0 keeps everything.
+// dropout_keep and dropout_mask are host-side helpers (the rule itself), not backend kernels.
 bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p);
-// m[k] = (dropout_keep(seed, stream, first + k, p) ? 1 / (1 - p) : 0) for k in [0, n).
+// m[k] = (dropout_keep(seed, stream, first + k, p) ? 1 / (1 - p) : 0) for k in [0, n), m on the
+// host.
 void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m);
 // residual += x * M / (1 - p), M per flat element index of x plus `first` (Megatron's
 // bias-dropout-add with the bias already in x; `first` places a slice of rows, e.g. a
@@ -158,13 +169,14 @@ void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream,
                       uint64_t first = 0);
 
 // ---------------------------------------------------------------- MLP activations
-// gate_up [N, 2F] = [gate | up];  y [N, F] = silu(gate) * up
+// All f32. gate_up [N, 2F] = [gate | up];  y [N, F] = silu(gate) * up
 void swiglu_forward(const Tensor& gate_up, const Tensor& y);
-// dgate_up = (overwritten)
+// dgate_up (=), gate_up's shape
 void swiglu_backward(const Tensor& dy, const Tensor& gate_up, const Tensor& dgate_up);
-// GeLU, tanh approximation (GPT-2 "gelu_new", Bloom): y = 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+// GeLU, tanh approximation (GPT-2 "gelu_new", Bloom): y = 0.5x(1 + tanh(sqrt(2/pi)(x +
+// 0.044715x^3)))
 void gelu_forward(const Tensor& x, const Tensor& y);
-// dx = (overwritten; may alias dy)
+// dx (=), may alias dy; dy, x, dx of equal numel
 void gelu_backward(const Tensor& dy, const Tensor& x, const Tensor& dx);
 
 // ---------------------------------------------------------------- loss
@@ -212,20 +224,23 @@ void vocab_parallel_ce_finish(const Tensor& logits, const int32_t* targets, int6
                               float z_loss, float grad_scale, const Tensor& losses,
                               const Tensor& dlogits);
 
-// ---------------------------------------------------------------- optimizer (flat buffers)
+// ---------------------------------------------------------------- optimizer (flat buffers, f32)
 struct AdamWArgs {
   float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
-  int64_t step = 1;         // 1-based, for bias correction
-  float grad_scale = 1.f;   // gradients are multiplied by this first (clipping, loss scaling)
+  int64_t step = 1;        // 1-based, for bias correction
+  float grad_scale = 1.f;  // gradients are multiplied by this first (clipping, loss scaling)
 };
 // Decoupled weight decay (Loshchilov & Hutter): p -= lr * (wd * p + mhat / (sqrt(vhat) + eps)).
-// Updates p, m, v in place over n elements; g is read only.
-void adamw_step(const AdamWArgs& a, float* p, const float* g, float* m, float* v, size_t n);
-// p -= lr * (g * grad_scale + wd * p), with momentum buffer when momentum > 0 (may be null).
-void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, float* p,
-              const float* g, float* momentum_buf, size_t n);
+// Updates p, m, v in place; g is read only. All f32 of equal numel.
+void adamw_step(const AdamWArgs& a, const Tensor& p, const Tensor& g, const Tensor& m,
+                const Tensor& v);
+// p -= lr * (g * grad_scale + wd * p) in place, through the momentum buffer (updated in place)
+// when momentum > 0; momentum_buf may be undefined when momentum == 0. All f32 of equal numel.
+void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, const Tensor& p,
+              const Tensor& g, const Tensor& momentum_buf);
 
-// sum of squares in double, deterministic (fixed chunking independent of thread count).
-double sum_squares(const float* x, size_t n);
+// Sum of squares of x (f32) in double, deterministic: partial sums over fixed chunks of 4096
+// elements added in chunk order, whatever the thread count.
+double sum_squares(const Tensor& x);
 
 }  // namespace ascent::kernels

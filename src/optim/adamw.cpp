@@ -24,8 +24,11 @@ void AdamW::step(ModelWeights& weights, float lr, float grad_scale, const float*
     a.weight_decay = s.decay ? cfg_.weight_decay : 0.f;
     const int64_t k = s.offset - range_.begin;  // into the state buffers
     const float* g = range_grad ? range_grad + k : weights.grad() + s.offset;
-    kernels::adamw_step(a, weights.master() + s.offset, g, m() + k, v() + k,
-                        static_cast<size_t>(s.numel));
+    const auto flat = [&](const float* p) {
+      return Tensor(const_cast<float*>(p), DType::F32, {s.numel});
+    };
+    kernels::adamw_step(a, flat(weights.master() + s.offset), flat(g), flat(m() + k),
+                        flat(v() + k));
   }
   if (range_grad) {
     weights.refresh_compute(range_.begin, range_.count);

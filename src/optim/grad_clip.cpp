@@ -6,7 +6,10 @@
 
 namespace ascent {
 
-double global_grad_norm(const float* grad, size_t n) { return std::sqrt(kernels::sum_squares(grad, n)); }
+double global_grad_norm(const float* grad, size_t n) {
+  const Tensor g(const_cast<float*>(grad), DType::F32, {static_cast<int64_t>(n)});
+  return std::sqrt(kernels::sum_squares(g));
+}
 
 float clip_coefficient(double norm, float max_norm) {
   if (max_norm <= 0.f) return 1.f;

@@ -13,11 +13,14 @@ void Sgd::step(ModelWeights& weights, float lr, float grad_scale, const float* r
   ++steps_;
   float* mom = static_cast<float*>(momentum_.data());
   for (const DecaySegment& s : segments_) {
+    const auto flat = [&](const float* p) {
+      return p ? Tensor(const_cast<float*>(p), DType::F32, {s.numel}) : Tensor();
+    };
+    const int64_t k = s.offset - range_.begin;  // into range_grad and the momentum buffer
     kernels::sgd_step(lr, cfg_.momentum, s.decay ? cfg_.weight_decay : 0.f, grad_scale,
-                      weights.master() + s.offset,
-                      range_grad ? range_grad + (s.offset - range_.begin) : weights.grad() + s.offset,
-                      mom ? mom + (s.offset - range_.begin) : nullptr,
-                      static_cast<size_t>(s.numel));
+                      flat(weights.master() + s.offset),
+                      flat(range_grad ? range_grad + k : weights.grad() + s.offset),
+                      flat(mom ? mom + k : nullptr));
   }
   if (range_grad) {
     weights.refresh_compute(range_.begin, range_.count);

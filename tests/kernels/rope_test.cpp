@@ -30,14 +30,32 @@ Vec rope_ref(const Vec& x, int64_t N, int64_t W, int64_t heads, int64_t HS,
 
 TEST(Rope, TableValues) {
   const auto t = kernels::rope_table(64, 8, kBase);
-  ASSERT_EQ(t.cos.size(), 64u * 4);
-  EXPECT_EQ(t.cos[0], 1.f);
-  EXPECT_EQ(t.sin[0], 0.f);
+  ASSERT_EQ(t.cos.numel(), 64 * 4);
+  const float* cos = t.cos.f32();
+  const float* sin = t.sin.f32();
+  EXPECT_EQ(cos[0], 1.f);
+  EXPECT_EQ(sin[0], 0.f);
   // pos 1, d 2: theta = 10000^(-4/8) = 0.01
-  EXPECT_EQ(t.cos[1 * 4 + 2], static_cast<float>(std::cos(0.01)));
-  EXPECT_EQ(t.sin[1 * 4 + 2], static_cast<float>(std::sin(0.01)));
+  EXPECT_EQ(cos[1 * 4 + 2], static_cast<float>(std::cos(0.01)));
+  EXPECT_EQ(sin[1 * 4 + 2], static_cast<float>(std::sin(0.01)));
   // pos 63, d 1: theta = 63 * 10000^(-1/4) = 6.3
-  EXPECT_EQ(t.sin[63 * 4 + 1], static_cast<float>(std::sin(6.3)));
+  EXPECT_EQ(sin[63 * 4 + 1], static_cast<float>(std::sin(6.3)));
+}
+
+// The table lives in a buffer it owns, on the backend's device; copies share it.
+TEST(Rope, TableOwnsDeviceStorage) {
+  EXPECT_TRUE(kernels::RopeTable().empty());
+  EXPECT_TRUE(kernels::rope_table(0, 8, kBase).empty());
+  const auto t = kernels::rope_table(16, 8, kBase);
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(t.max_pos, 16);
+  EXPECT_EQ(t.head_size, 8);
+  EXPECT_EQ(t.cos.device(), Device::CPU);
+  EXPECT_EQ(t.sin.shape_str(), "[16, 4]");
+  ASSERT_NE(t.storage, nullptr);
+  const auto copy = t;
+  EXPECT_EQ(copy.cos.data(), t.cos.data());
+  EXPECT_EQ(copy.storage.get(), t.storage.get());
 }
 
 struct RopeCase {

@@ -3,9 +3,9 @@
 
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 using cpu::sigmoid_approx;
@@ -104,4 +104,4 @@ void gelu_backward(const Tensor& dy, const Tensor& x, const Tensor& dx) {
     gelu_backward_block(pdy + b, px + b, pdx + b, std::min(kBlock, n - b));
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

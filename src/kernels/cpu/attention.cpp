@@ -22,9 +22,9 @@
 
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 constexpr int64_t kBlock = 64;  // query rows per unit of work
@@ -573,4 +573,4 @@ void attention_backward(const AttentionDims& d, const Tensor& qkv, const Tensor&
   }
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

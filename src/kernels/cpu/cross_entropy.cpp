@@ -7,9 +7,9 @@
 
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 using cpu::exp_approx;
@@ -142,4 +142,4 @@ int64_t find_out_of_range(const int32_t* ids, int64_t n, int64_t lo, int64_t hi)
   return -1;
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

@@ -9,15 +9,15 @@
 #include <cstdint>
 
 #include "core/rng.h"
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define ASCENT_HAVE_AVX2_PATH 1
 #endif
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 constexpr int64_t kGroup = 64;    // elements made from 8 Philox blocks (8 counters x 4 words x 2)
@@ -163,8 +163,13 @@ void check_same_f32(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 }  // namespace
+}  // namespace ascent::kernels::cpu
+
+// The host-side mask rule (not backend kernels).
+namespace ascent::kernels {
 
 bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p) {
+  using namespace cpu;
   check_p(p);
   const uint64_t g = index / kGroup, k = index % kGroup;
   uint32_t w[4];
@@ -174,9 +179,14 @@ bool dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float p) {
 }
 
 void dropout_mask(uint64_t seed, uint64_t stream, uint64_t first, int64_t n, float p, float* m) {
+  using namespace cpu;
   check_p(p);
   make_mask(seed, stream, first, n, drop_threshold(p), 1.f / (1.f - p), m);
 }
+
+}  // namespace ascent::kernels
+
+namespace ascent::kernels::cpu {
 
 void dropout_add_forward(const Tensor& x, float p, uint64_t seed, uint64_t stream,
                          const Tensor& residual, uint64_t first) {
@@ -202,4 +212,4 @@ void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t stream,
   });
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

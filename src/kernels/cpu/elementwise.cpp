@@ -4,9 +4,9 @@
 #include <cstring>
 
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 constexpr int64_t kBlock = 1 << 15;
@@ -160,4 +160,4 @@ void bias_backward(const Tensor& dy, const Tensor& db) {
   }
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

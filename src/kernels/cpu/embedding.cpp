@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 void check_tokens(const int32_t* tokens, int64_t n, int64_t vocab) {
@@ -127,4 +127,4 @@ void embedding_backward_range(const int32_t* tokens, int64_t first, const Tensor
                      dtable);
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

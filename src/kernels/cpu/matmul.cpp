@@ -15,9 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 using dnnl::memory;
@@ -162,4 +162,4 @@ void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const 
   cpu_stream().wait();
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 constexpr int64_t kRowChunk = 16;
@@ -219,4 +219,4 @@ void l2norm_rows_backward(const Tensor& dy, const Tensor& y, const Tensor& norm,
     l2norm_backward_row(pdy + r * C, py + r * C, pn[r], pdw + r * C, C);
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 // Elements per parallel block; also the fixed chunk of sum_squares (its results depend on it).
@@ -81,10 +81,24 @@ ASCENT_VECTORIZE double chunk_sum_squares(const float* x, size_t n) {
 
 size_t chunk_count(size_t n) { return (n + kChunk - 1) / kChunk; }
 
+void check_f32_like(const Tensor& t, const Tensor& like, const char* op, const char* name) {
+  ASCENT_CHECK(t.dtype() == DType::F32 && t.numel() == like.numel())
+      << op << ": " << name << " is " << dtype_name(t.dtype()) << t.shape_str() << ", want f32 of "
+      << like.numel() << " elements";
+}
+
 }  // namespace
 
-void adamw_step(const AdamWArgs& a, float* p, const float* g, float* m, float* v, size_t n) {
+void adamw_step(const AdamWArgs& a, const Tensor& pt, const Tensor& gt, const Tensor& mt,
+                const Tensor& vt) {
   ASCENT_CHECK(a.step >= 1) << "adamw_step: step " << a.step << " (1-based)";
+  check_f32_like(pt, pt, "adamw_step", "p");
+  check_f32_like(gt, pt, "adamw_step", "g");
+  check_f32_like(mt, pt, "adamw_step", "m");
+  check_f32_like(vt, pt, "adamw_step", "v");
+  float *p = pt.f32(), *m = mt.f32(), *v = vt.f32();
+  const float* g = gt.f32();
+  const size_t n = static_cast<size_t>(pt.numel());
   // Python-side scalars in torch are doubles; they meet the f32 tensors as f32.
   const double bc1 = 1.0 - std::pow(static_cast<double>(a.beta1), static_cast<double>(a.step));
   const double bc2 = 1.0 - std::pow(static_cast<double>(a.beta2), static_cast<double>(a.step));
@@ -109,10 +123,16 @@ void adamw_step(const AdamWArgs& a, float* p, const float* g, float* m, float* v
   }
 }
 
-void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, float* p,
-              const float* g, float* momentum_buf, size_t n) {
-  float* buf = momentum > 0.f ? momentum_buf : nullptr;
-  ASCENT_CHECK(momentum <= 0.f || momentum_buf != nullptr) << "sgd_step: momentum needs a buffer";
+void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, const Tensor& pt,
+              const Tensor& gt, const Tensor& momentum_buf) {
+  ASCENT_CHECK(momentum <= 0.f || momentum_buf.defined()) << "sgd_step: momentum needs a buffer";
+  check_f32_like(pt, pt, "sgd_step", "p");
+  check_f32_like(gt, pt, "sgd_step", "g");
+  if (momentum > 0.f) check_f32_like(momentum_buf, pt, "sgd_step", "momentum_buf");
+  float* p = pt.f32();
+  const float* g = gt.f32();
+  float* buf = momentum > 0.f ? momentum_buf.f32() : nullptr;
+  const size_t n = static_cast<size_t>(pt.numel());
   const size_t chunks = chunk_count(n);
 #pragma omp parallel for schedule(static) if (chunks > 4)
   for (size_t c = 0; c < chunks; ++c) {
@@ -122,7 +142,10 @@ void sgd_step(float lr, float momentum, float weight_decay, float grad_scale, fl
 }
 
 // Partial sums over fixed chunks, added in chunk order: the same bits for any thread count.
-double sum_squares(const float* x, size_t n) {
+double sum_squares(const Tensor& xt) {
+  ASCENT_CHECK(xt.dtype() == DType::F32) << "sum_squares: x is " << dtype_name(xt.dtype());
+  const float* x = xt.f32();
+  const size_t n = static_cast<size_t>(xt.numel());
   const size_t chunks = chunk_count(n);
   std::vector<double> partial(chunks);
 #pragma omp parallel for schedule(static) if (chunks > 4)
@@ -133,4 +156,4 @@ double sum_squares(const float* x, size_t n) {
   return total;
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

@@ -1,10 +1,12 @@
 // Position encodings: rotary embedding (rotate-half, HF LLaMA) and ALiBi slopes (HF Bloom).
 #include <cmath>
+#include <memory>
+#include <utility>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 // Rotates the pairs (x[d], x[d + half]) of one head by the angles whose cos/sin are given;
@@ -22,6 +24,7 @@ ASCENT_VECTORIZE void rotate_head(float* x, const float* cos, const float* sin, 
 
 }  // namespace
 
+// cos and sin share one host buffer: [cos | sin], each [max_pos, half].
 RopeTable rope_table(int64_t max_pos, int64_t head_size, float base) {
   ASCENT_CHECK(max_pos >= 0 && head_size > 0 && head_size % 2 == 0 && base > 0.f)
       << "rope_table: max_pos " << max_pos << " head_size " << head_size << " base " << base;
@@ -29,17 +32,22 @@ RopeTable rope_table(int64_t max_pos, int64_t head_size, float base) {
   t.max_pos = max_pos;
   t.head_size = head_size;
   const int64_t half = head_size / 2;
-  t.cos.resize(static_cast<size_t>(max_pos * half));
-  t.sin.resize(static_cast<size_t>(max_pos * half));
+  auto storage = std::make_shared<Buffer>(DType::F32, 2 * max_pos * half);
+  if (max_pos == 0) return t;
+  float* cos = static_cast<float*>(storage->data());
+  float* sin = cos + max_pos * half;
   for (int64_t d = 0; d < half; ++d) {
     const double inv_freq =
         std::pow(static_cast<double>(base), -2.0 * static_cast<double>(d) / head_size);
     for (int64_t p = 0; p < max_pos; ++p) {
       const double theta = static_cast<double>(p) * inv_freq;
-      t.cos[p * half + d] = static_cast<float>(std::cos(theta));
-      t.sin[p * half + d] = static_cast<float>(std::sin(theta));
+      cos[p * half + d] = static_cast<float>(std::cos(theta));
+      sin[p * half + d] = static_cast<float>(std::sin(theta));
     }
   }
+  t.cos = Tensor(cos, DType::F32, {max_pos, half});
+  t.sin = Tensor(sin, DType::F32, {max_pos, half});
+  t.storage = std::move(storage);
   return t;
 }
 
@@ -49,6 +57,7 @@ void rope_apply(const Tensor& x, int64_t heads, const int32_t* positions, const 
   ASCENT_CHECK(x.ndim() == 2 && heads >= 0 && heads * HS <= x.size(1))
       << "rope_apply: x " << x.shape_str() << " cannot hold " << heads << " heads of " << HS;
   const int64_t N = x.size(0), W = x.size(1);
+  ASCENT_CHECK(N == 0 || heads == 0 || !table.empty()) << "rope_apply: empty table";
   for (int64_t n = 0; n < N; ++n)
     ASCENT_CHECK(positions[n] >= 0 && positions[n] < table.max_pos)
         << "rope_apply: position " << positions[n] << " at row " << n << " outside [0, "
@@ -57,11 +66,15 @@ void rope_apply(const Tensor& x, int64_t heads, const int32_t* positions, const 
   const float sign = inverse ? -1.f : 1.f;
 #pragma omp parallel for schedule(static) if (N * heads * HS > 32768)
   for (int64_t n = 0; n < N; ++n) {
-    const float* c = table.cos.data() + positions[n] * half;
-    const float* s = table.sin.data() + positions[n] * half;
+    const float* c = table.cos.f32() + positions[n] * half;
+    const float* s = table.sin.f32() + positions[n] * half;
     for (int64_t h = 0; h < heads; ++h) rotate_head(px + n * W + h * HS, c, s, sign, half);
   }
 }
+
+}  // namespace ascent::kernels::cpu
+
+namespace ascent::kernels {
 
 // HF Bloom build_alibi_tensor / Baichuan _get_interleave: with p the largest power of two <= n,
 // slopes 2^(-8k/p) for k = 1..p, then for the n - p remaining heads the odd powers

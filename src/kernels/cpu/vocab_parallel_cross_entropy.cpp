@@ -7,9 +7,9 @@
 
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu/cpu_kernels.h"
 
-namespace ascent::kernels {
+namespace ascent::kernels::cpu {
 namespace {
 
 using cpu::exp_approx;
@@ -108,4 +108,4 @@ void vocab_parallel_ce_finish(const Tensor& logits, const int32_t* targets, int6
   }
 }
 
-}  // namespace ascent::kernels
+}  // namespace ascent::kernels::cpu

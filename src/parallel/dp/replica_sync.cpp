@@ -4,7 +4,6 @@
 #include <cmath>
 #include <string>
 
-#include "kernels/kernels.h"
 
 namespace ascent::parallel::dp {
 namespace {
@@ -79,11 +78,11 @@ void ReplicaSync::finish() {
 }
 
 double ReplicaSync::grad_norm() const {
-  if (!topo_) return std::sqrt(kernels::sum_squares(w_.grad(), static_cast<size_t>(w_.size())));
+  if (!topo_) return std::sqrt(sum_squares(w_.grad(), w_.size()));
   if (sharding_) return sharding_->grad_norm(w_.grad(), &topo_->model_parallel(), ranges_.counted);
   double sq = 0;
   for (const Range& r : ranges_.counted)
-    sq += kernels::sum_squares(w_.grad() + r.begin, static_cast<size_t>(r.count));
+    sq += sum_squares(w_.grad() + r.begin, r.count);
   topo_->model_parallel().all_reduce(&sq, 1);
   return std::sqrt(sq);
 }

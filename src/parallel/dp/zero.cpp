@@ -7,15 +7,10 @@
 #include "kernels/kernels.h"
 
 namespace ascent::parallel::dp {
-namespace {
 
-// The one deterministic sum of squares (kernels/), so every layout and the single process reduce
-// a gradient in the same order.
 double sum_squares(const float* x, int64_t n) {
-  return kernels::sum_squares(x, static_cast<size_t>(n));
+  return kernels::sum_squares(Tensor(const_cast<float*>(x), DType::F32, {n}));
 }
-
-}  // namespace
 
 Range Range::intersect(Range o) const {
   const int64_t b = std::max(begin, o.begin), e = std::min(end(), o.end());

@@ -45,6 +45,10 @@ struct Range {
   bool operator==(const Range& o) const = default;
 };
 
+// kernels::sum_squares of x[0, n) (host f32): the one deterministic sum of squares, so every
+// layout and the single process reduce a gradient in the same order.
+double sum_squares(const float* x, int64_t n);
+
 // `parts` contiguous aligned balanced shards covering [0, numel) (some empty when
 // numel < parts * align).
 std::vector<Range> partition(int64_t numel, int parts, int64_t align = kShardAlign);

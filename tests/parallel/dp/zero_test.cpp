@@ -126,8 +126,10 @@ struct AdamRun {
       if (piece.empty()) continue;
       a.weight_decay = s.decay ? opt.weight_decay : 0.f;
       const int64_t local = piece.begin - mine.begin;
-      kernels::adamw_step(a, p + piece.begin - p_offset, g + piece.begin - p_offset, m + local,
-                          v + local, piece.count);
+      auto flat = [&](float* x) { return Tensor(x, DType::F32, {piece.count}); };
+      kernels::adamw_step(a, flat(p + piece.begin - p_offset),
+                          flat(const_cast<float*>(g) + piece.begin - p_offset), flat(m + local),
+                          flat(v + local));
     }
   }
 };
@@ -252,10 +254,10 @@ TEST(Zero, GradNormCountsEachElementOnce) {
   dp::Sharding sharding(group, n);
   std::vector<float> g(n);
   for (int64_t i = 0; i < n; ++i) g[i] = value(13, 0, i);
-  const double ref = std::sqrt(kernels::sum_squares(g.data(), n));
+  const double ref = std::sqrt(dp::sum_squares(g.data(), n));
   EXPECT_NEAR(sharding.grad_norm(g.data()), ref, 1e-12 * ref);
   // Only [100, 300) counted (e.g. leaving out tensor-parallel duplicates).
-  const double part = std::sqrt(kernels::sum_squares(g.data() + 100, 200));
+  const double part = std::sqrt(dp::sum_squares(g.data() + 100, 200));
   EXPECT_NEAR(sharding.grad_norm(g.data(), nullptr, {{100, 200}}), part, 1e-12 * part);
 }
 
