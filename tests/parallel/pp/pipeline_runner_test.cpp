@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/error.h"
 #include "parallel/mpi_test_env.h"
 #include "parallel/pp/schedule.h"
+#include "parallel/pp/step_runner.h"
 #include "parallel/topology.h"
 
 namespace ascent::parallel::pp {
@@ -287,6 +289,77 @@ TEST(PipelineRunner, PipelineGroupsOfATopology) {
   Topology topo(cfg, testing::watchdog());
   check_pipeline(topo.pp(), 1, 5, variable_size, true);
   check_pipeline(topo.pp(), 2, 4, variable_size, true);
+}
+
+// Evaluation: forwards only, in micro-batch order. The model reuses one output buffer per chunk
+// (overwritten at its next forward) and reads its input only during the call, as the trainer's
+// chunks do; a runner that sent an output after the next forward would pass the wrong values on.
+class ForwardOnlyToy : public StageModel {
+ public:
+  ForwardOnlyToy(const Toy& toy, int pp_size, int pp_rank, int chunks)
+      : toy_(toy), pp_size_(pp_size), pp_rank_(pp_rank), out_(chunks) {}
+  int64_t boundary_elements(int64_t m) const override { return toy_.size(m); }
+  const float* forward(int chunk, int64_t m, const float* input) override {
+    calls.push_back({Op::Forward, chunk, m});
+    const int v = chunk * pp_size_ + pp_rank_;
+    const int64_t n = toy_.size(m);
+    std::vector<float> x(n);
+    for (int64_t i = 0; i < n; ++i) x[i] = v == 0 ? toy_.x0(m, i) : input[i];
+    out_[chunk].assign(n, 0.f);
+    stage_forward(toy_.a(v), toy_.b(v), x.data(), n, out_[chunk].data());
+    if (v == toy_.stages - 1) loss += stage_loss(out_[chunk].data(), n);
+    return out_[chunk].data();
+  }
+  const float* backward(int, int64_t, const float*) override {
+    ++backwards;
+    return nullptr;
+  }
+  std::vector<Action> calls;
+  double loss = 0;
+  int backwards = 0;
+
+ private:
+  const Toy& toy_;
+  int pp_size_, pp_rank_;
+  std::vector<std::vector<float>> out_;
+};
+
+TEST(PipelineRunner, ForwardOnlyMatchesSequential) {
+  const Comm& pp = world();
+  for (int chunks : {1, 2})
+    for (auto size : {variable_size, large_size}) {
+      const int64_t micro_batches = 2 * pp.size() + 1;
+      Toy toy{chunks * pp.size(), size};
+      const Result ref = sequential(toy, micro_batches);
+      PipelineRunner runner(pp, chunks);
+      ForwardOnlyToy model(toy, pp.size(), pp.rank(), chunks);
+      runner.run_forward(model, micro_batches);
+      EXPECT_EQ(model.calls, forward_only(chunks, micro_batches));
+      EXPECT_EQ(model.backwards, 0);
+      const bool last = (chunks - 1) * pp.size() + pp.rank() == toy.stages - 1;
+      if (last) {
+        EXPECT_LE(rel_diff(model.loss, ref.loss), 1e-12) << "chunks " << chunks;
+      } else {
+        EXPECT_EQ(model.loss, 0.0);
+      }
+    }
+}
+
+TEST(PipelineRunner, LocalRunnerRunsForwardThenBackwardAndForwardOnly) {
+  Toy toy{1, variable_size};
+  const Result ref = sequential(toy, 3);
+  std::unique_ptr<StepRunner> local = make_local_runner();
+  ToyModel model(toy, 1, 0, 1);
+  local->run(model, 3);
+  EXPECT_EQ(model.problems, 0);
+  EXPECT_LE(rel_diff(model.grad_a[0], ref.grad_a[0]), 1e-12);
+  EXPECT_LE(rel_diff(model.loss, ref.loss), 1e-12);
+  ASSERT_FALSE(model.events.empty());
+  EXPECT_EQ(model.events.back().kind, Event::ChunkDone);
+  ForwardOnlyToy eval(toy, 1, 0, 1);
+  local->run_forward(eval, 3);
+  EXPECT_EQ(eval.calls, forward_only(1, 3));
+  EXPECT_LE(rel_diff(eval.loss, ref.loss), 1e-12);
 }
 
 TEST(PipelineRunner, InterleavedRejectsMicroBatchCountNotMultipleOfStages) {
