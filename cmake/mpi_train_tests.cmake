@@ -34,6 +34,9 @@ foreach(model gqa bloom)
   ascent_parallel_train_test(${model} resume-tp2pp2-dp4zero1)
 endforeach()
 ascent_parallel_train_test(gqa resume-dp4zero1-tp2pp2)
+# Evaluation through the pipeline runner's forward-only mode: the single-process validation losses.
+ascent_parallel_train_test(gqa eval-pp4vpp)
+ascent_parallel_train_test(bloom eval-tp2pp2)
 ascent_parallel_train_test(gqa resume-single-tp2)
 ascent_parallel_train_test(bloom resume-dp2zero3-tp2pp2)
 # A killed or stopped rank ends the whole job; ranks with different flags refuse to start.

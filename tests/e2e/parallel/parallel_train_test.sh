@@ -17,6 +17,9 @@
 #                   --distributed-timeout-minutes 0.05, naming the blocked operation); no process
 #                   of the job is left behind
 #   flags           ranks started with different --lr: a clear error naming the flag
+#   eval-LAYOUT     validation losses (after iteration 1 and at the end, 2 global batches each)
+#                   under LAYOUT equal the single-process ones: evaluation runs through the
+#                   pipeline runner's forward-only mode
 # Dropout is on (0.1) so the masks must agree too, except with --manual-mbs, whose micro-batches
 # differ from the reference's by construction (its losses still match: same samples, same weights).
 set -euo pipefail
@@ -198,6 +201,18 @@ case $case in
     run 0 "$work/$model/reference_bf16.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10 --bf16
     run 0 "$work/$model/reference_fp16.jsonl" "${batch[@]}" "${dropout[@]}" --train-iters 10 \
       --fp16 --initial-loss-scale 16777216 --loss-scale-window 4
+    ;;
+  eval-*)
+    layout "${case#eval-}"
+    valid=(--split 80,20,0 --eval-iters 2 --eval-interval 1 --train-iters 2 "${batch[@]}")
+    run 0 "$work/$model/$case.ref.jsonl" "${valid[@]}"
+    run "$np" "$work/$model/$case.jsonl" "${valid[@]}" "${flags[@]}"
+    want=$(grep -o "validation loss at .*" "$work/$model/$case.ref.log")
+    got=$(grep -o "validation loss at .*" "$work/$model/$case.log" | sort -u)
+    [ "$(echo "$want" | wc -l)" = 2 ] || { echo "$want"; echo "FAIL: no validation losses"; exit 1; }
+    [ "$got" = "$(echo "$want" | sort -u)" ] || {
+      echo "single process:"; echo "$want"; echo "$case:"; echo "$got"; echo "FAIL: validation"; exit 1; }
+    echo "ok ($case): $want" | tr '\n' ' '; echo
     ;;
   resume-*)
     IFS=- read -r _ from to <<<"$case"
