@@ -40,7 +40,8 @@ ModelConfig resolve_model(const TrainArgs& args, std::optional<CheckpointInfo>& 
   }
   int64_t vocab = 0;
   if (!args.data.tokenizer_name_or_path.empty())
-    vocab = tokenizer::load_tokenizer(args.data.tokenizer_type, args.data.tokenizer_name_or_path)->vocab_size();
+    vocab = tokenizer::load_tokenizer(args.data.tokenizer_type, args.data.tokenizer_name_or_path)
+                ->vocab_size();
   return model_config_from_args(args, vocab);
 }
 

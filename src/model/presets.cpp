@@ -69,9 +69,12 @@ ModelConfig gpt2(const std::string& name, int64_t C, int64_t L, int64_t NH, int6
   return c;
 }
 
-const std::map<std::string, std::function<ModelConfig()>>& presets() {
+using PresetTable = std::map<std::string, std::function<ModelConfig()>>;
+
+// R1, the demo and test sizes, LLaMA-1 and LLaMA-2.
+PresetTable llama_presets() {
   using enum PositionType;
-  static const std::map<std::string, std::function<ModelConfig()>> table = {
+  return {
       // Reference config R1 (DESIGN.md section 8).
       {"r1", [] { return llama("r1", 288, 768, 6, 6, 6, 32000, 256, 1e-5f); }},
       // Demo and test sizes.
@@ -98,7 +101,13 @@ const std::map<std::string, std::function<ModelConfig()>>& presets() {
        [] { return llama("llama2-34b", 8192, 22016, 48, 64, 8, 32000, 4096, 1e-5f); }},
       {"llama2-70b",
        [] { return llama("llama2-70b", 8192, 28672, 80, 64, 8, 32000, 4096, 1e-5f); }},
+  };
+}
 
+// Baichuan, Baichuan2, Bloom, InternLM, Aquila, GPT-2.
+PresetTable other_presets() {
+  using enum PositionType;
+  return {
       // Baichuan (vocab 64000) and Baichuan2 (vocab 125696, NormHead): rms_norm_eps 1e-6,
       // 4096 positions; 7B uses RoPE, 13B ALiBi.
       {"baichuan-7b",
@@ -133,6 +142,14 @@ const std::map<std::string, std::function<ModelConfig()>>& presets() {
       {"gpt2-large", [] { return gpt2("gpt2-large", 1280, 36, 20, 50257, 1024); }},
       {"gpt2-xl", [] { return gpt2("gpt2-xl", 1600, 48, 25, 50257, 1024); }},
   };
+}
+
+const PresetTable& presets() {
+  static const PresetTable table = [] {
+    PresetTable t = llama_presets();
+    t.merge(other_presets());
+    return t;
+  }();
   return table;
 }
 

@@ -32,9 +32,9 @@ void IterationLog::write_metrics(const IterationStats& s, int64_t consumed) {
                 static_cast<double>(s.lr), norm, s.seconds * 1e3, s.tokens_per_s, gflops / 1e3,
                 gflops / cfg_.peak_gflops, static_cast<long long>(s.tokens),
                 static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),
-                s.padding(), static_cast<long long>(s.tp_bytes),
-                static_cast<long long>(s.dp_bytes), static_cast<long long>(s.pp_bytes),
-                s.activation_mib, s.loss_scale, s.skipped ? "true" : "false");
+                s.padding(), static_cast<long long>(s.tp_bytes), static_cast<long long>(s.dp_bytes),
+                static_cast<long long>(s.pp_bytes), s.activation_mib, s.loss_scale,
+                s.skipped ? "true" : "false");
   metrics_ << line;
   metrics_.flush();
 }
@@ -47,17 +47,15 @@ void IterationLog::write(const IterationStats& s, int64_t consumed) {
   const std::string padding =
       cfg_.show_padding ? fmt::format(" | padding {:.1f}%", 100.0 * s.padding()) : "";
   // Megatron's fp16 log: the scale and the steps skipped since the previous line.
-  const std::string scaling =
-      cfg_.show_loss_scale
-          ? fmt::format(" | loss scale {:g} | skipped {}", s.loss_scale, skipped_since_log_)
-          : "";
+  const std::string scaling = cfg_.show_loss_scale ? fmt::format(" | loss scale {:g} | skipped {}",
+                                                                 s.loss_scale, skipped_since_log_)
+                                                   : "";
   skipped_since_log_ = 0;
   ASCENT_LOG_INFO(
       " iteration {:>6}/{:<6} | consumed samples {:>9} | {:8.1f} ms/iter | lr {:.3e} | loss "
       "{:.4f} | grad norm {:.3f}{} | {:8.0f} tokens/s{} | {:.3f} TFLOP/s | MFU {:.0f}%",
-      s.iteration, cfg_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm,
-      scaling, s.tokens_per_s, padding, gflops / 1e3,
-      100.0 * gflops / (cfg_.peak_gflops * cfg_.ranks));
+      s.iteration, cfg_.train_iters, consumed, s.seconds * 1e3, s.lr, s.loss, s.grad_norm, scaling,
+      s.tokens_per_s, padding, gflops / 1e3, 100.0 * gflops / (cfg_.peak_gflops * cfg_.ranks));
 }
 
 }  // namespace ascent

@@ -36,7 +36,7 @@ struct IterationStats {
 struct IterationLogConfig {
   std::string metrics_file;  // empty: no metrics file (and only rank 0 writes one)
   int64_t train_iters = 0, log_interval = 1;
-  bool show_padding = false;  // instruction data
+  bool show_padding = false;     // instruction data
   bool show_loss_scale = false;  // --fp16
   int ranks = 1;
   double peak_gflops = 0;  // one rank's measured f32 peak (for the MFU)

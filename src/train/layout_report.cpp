@@ -51,12 +51,13 @@ void log_layout(const TrainArgs& args, const parallel::Topology& topo, const Mod
   const int W = topo.world_size();
   std::vector<int64_t> all(mine.size() * W);
   topo.world().all_gather(mine.data(), static_cast<int64_t>(mine.size()), all.data());
-  ASCENT_LOG_INFO("layout: {} ranks = TP {} x DP {} x PP {}{}{}{}; ZeRO stage {}", W,
-                  topo.tp_size(), topo.dp_size(), topo.pp_size(),
-                  args.parallel.sequence_parallel ? ", sequence parallel" : "",
-                  chunks > 1 ? fmt::format(", {} virtual stages", chunks) : "",
-                  args.parallel.manual_mbs.empty() ? "" : ", manual micro-batch sizes " + args.parallel.manual_mbs,
-                  args.zero());
+  ASCENT_LOG_INFO(
+      "layout: {} ranks = TP {} x DP {} x PP {}{}{}{}; ZeRO stage {}", W, topo.tp_size(),
+      topo.dp_size(), topo.pp_size(), args.parallel.sequence_parallel ? ", sequence parallel" : "",
+      chunks > 1 ? fmt::format(", {} virtual stages", chunks) : "",
+      args.parallel.manual_mbs.empty() ? ""
+                                       : ", manual micro-batch sizes " + args.parallel.manual_mbs,
+      args.zero());
   const double mib = 1.0 / 1048576.0;
   for (int w = 0; w < W; ++w) {
     const int64_t* v = all.data() + w * mine.size();

@@ -49,8 +49,7 @@ parallel::FlagList agreed_flags(const TrainArgs& a) {
 
 }  // namespace
 
-Trainer::Trainer(const TrainArgs& args, const ModelConfig& config,
-                 const CheckpointInfo* checkpoint)
+Trainer::Trainer(const TrainArgs& args, const ModelConfig& config, const CheckpointInfo* checkpoint)
     : args_(args) {
   ModelConfig cfg = config;
   cfg.make_vocab_size_divisible_by = args_.model.make_vocab_size_divisible_by;
@@ -79,9 +78,10 @@ void Trainer::setup_parallel() {
                               args_.parallel.pipeline_model_parallel_size > 1 || args_.zero() > 0;
   if (!mpi_initialized()) {
     if (parallel_flags)
-      throw error("[train] --tensor-model-parallel-size ", args_.parallel.tensor_model_parallel_size,
-                  " --pipeline-model-parallel-size ", args_.parallel.pipeline_model_parallel_size,
-                  " --zero-stage ", args_.zero(), ": launch under mpirun (-np TP x PP x DP)");
+      throw error("[train] --tensor-model-parallel-size ",
+                  args_.parallel.tensor_model_parallel_size, " --pipeline-model-parallel-size ",
+                  args_.parallel.pipeline_model_parallel_size, " --zero-stage ", args_.zero(),
+                  ": launch under mpirun (-np TP x PP x DP)");
     return;
   }
   const parallel::ParallelConfig& pc = args_.parallel;
@@ -100,9 +100,9 @@ void Trainer::build_weights(const ModelConfig& cfg) {
   mp_ = args_.model_parallel();
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
-  weights_ = std::make_unique<ModelWeights>(cfg, args_.compute_dtype(),
-                                            mp_.shard(cfg, tp_rank, pp_rank),
-                                            parallel::dp::residency_for(args_.zero()));
+  weights_ =
+      std::make_unique<ModelWeights>(cfg, args_.compute_dtype(), mp_.shard(cfg, tp_rank, pp_rank),
+                                     parallel::dp::residency_for(args_.zero()));
   parallel::dp::GradSyncConfig sc;
   sc.zero_stage = args_.zero();
   sc.sequence_parallel = args_.parallel.sequence_parallel;
@@ -121,9 +121,9 @@ void Trainer::build_chunks() {
   if (pp > 1) {
     const int pp_rank = topo_->pp_rank();
     slots_ = static_cast<int>(std::max<int64_t>(
-        1, parallel::pp::max_in_flight(chunks > 1
-                                           ? parallel::pp::interleaved(pp, pp_rank, chunks, M)
-                                           : parallel::pp::one_f_one_b(pp, pp_rank, M))));
+        1,
+        parallel::pp::max_in_flight(chunks > 1 ? parallel::pp::interleaved(pp, pp_rank, chunks, M)
+                                               : parallel::pp::one_f_one_b(pp, pp_rank, M))));
     runner_ = std::make_unique<parallel::pp::PipelineRunner>(topo_->pp(), chunks);
   } else {
     runner_ = parallel::pp::make_local_runner();
@@ -167,7 +167,8 @@ void Trainer::next_batches() {
 std::vector<uint64_t> Trainer::dropout_seeds() const {
   std::vector<uint64_t> seeds(step_batches_.size());
   for (size_t m = 0; m < seeds.size(); ++m)
-    seeds[m] = dropout_seed(args_.run.seed, iteration_, static_cast<int64_t>(m) * dp_size() + dp_rank());
+    seeds[m] =
+        dropout_seed(args_.run.seed, iteration_, static_cast<int64_t>(m) * dp_size() + dp_rank());
   return seeds;
 }
 
@@ -185,8 +186,9 @@ IterationStats Trainer::train_step() {
   sync_->zero_grad();
   next_batches();
   const std::vector<uint64_t> seeds = dropout_seeds();
-  TrainStageModel stage(chunks_, slots_, step_batches_, seeds,
-                        [this](int c) { sync_->on_chunk_done(c); }, loss_scale);
+  TrainStageModel stage(
+      chunks_, slots_, step_batches_, seeds, [this](int c) { sync_->on_chunk_done(c); },
+      loss_scale);
   sync_->begin_step(static_cast<int64_t>(step_batches_.size()));
   runner_->run(stage, static_cast<int64_t>(step_batches_.size()));
   sync_->finish();
@@ -241,7 +243,8 @@ void Trainer::update(IterationStats& s, double loss_scale) {
   s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
   s.lr = args_.lr.at(optimizer_->steps() + 1);
   if (s.skipped) return;
-  const float clip = static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale);
+  const float clip =
+      static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale);
   optimizer_->step(*weights_, s.lr, clip, sync_->optimizer_grad());
   sync_->after_step();
 }
@@ -273,7 +276,7 @@ void Trainer::log_start() const {
                   c.num_query_groups, c.vocab_size,
                   args_.precision.bf16   ? "bf16 mixed precision"
                   : args_.precision.fp16 ? "fp16 mixed precision with loss scaling"
-                               : "f32");
+                                         : "f32");
   const RecomputePolicy recompute = args_.recompute_policy();
   if (recompute.full)
     ASCENT_LOG_INFO(
@@ -297,8 +300,8 @@ const std::vector<IterationStats>& Trainer::run() {
     const bool more = iteration_ < args_.run.train_iters;
     if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0 && more)
       ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
-    if (!args_.run.save.empty() && args_.run.save_interval > 0 && iteration_ % args_.run.save_interval == 0 &&
-        more)
+    if (!args_.run.save.empty() && args_.run.save_interval > 0 &&
+        iteration_ % args_.run.save_interval == 0 && more)
       save();
   }
   const double v = evaluate();

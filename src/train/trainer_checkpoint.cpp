@@ -34,7 +34,8 @@ void Trainer::init_or_load(const CheckpointInfo* checkpoint) {
     weights_->init_random(args_.run.seed);
   } else if (checkpoint) {
     load(*checkpoint);
-  } else if (fs::exists(fs::path(args_.run.load) / "config.json") && !is_ascent_checkpoint(args_.run.load)) {
+  } else if (fs::exists(fs::path(args_.run.load) / "config.json") &&
+             !is_ascent_checkpoint(args_.run.load)) {
     load_hf_weights(args_.run.load, weights_->config(), weights_->layout(), weights_->master());
     weights_->refresh_compute();
     ASCENT_LOG_INFO("loaded HF weights from {}", args_.run.load);
@@ -50,8 +51,7 @@ void Trainer::load(const CheckpointInfo& ckpt) {
   if (!args_.run.finetune) {
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
-    if (scaler_ && !ckpt.state.loss_scaler.is_null())
-      scaler_->restore_json(ckpt.state.loss_scaler);
+    if (scaler_ && !ckpt.state.loss_scaler.is_null()) scaler_->restore_json(ckpt.state.loss_scaler);
     // The cursor counts samples over every data-parallel rank; each rank's loader skips alike.
     train_batches_->set_consumed(ckpt.state.consumed_train_samples);
   }

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "checkpoint/ascent_checkpoint.h"
@@ -46,12 +46,35 @@ TEST(CheckpointCrash, KilledMidSaveLeavesPreviousCheckpointLoadable) {
   const std::string prefix = testing::random_dataset(dir, 100, 512, 3);
   const fs::path save = fs::path(dir) / "ckpt";
   // A model with a large (unused) vocabulary, so a save takes long enough to be interrupted.
-  std::vector<std::string> argv_s = {
-      std::string(ASCENT_BINARY_DIR) + "/ascent", "train", "--model", "tiny-gqa",
-      "--vocab-size", "60000", "--hidden-size", "256", "--num-attention-heads", "4",
-      "--group-query-attention", "--num-query-groups", "2", "--data-path", prefix, "--split",
-      "100,0,0", "--seq-length", "32", "--micro-batch-size", "2", "--train-iters", "3",
-      "--save", save.string(), "--save-interval", "1", "--log-interval", "1"};
+  std::vector<std::string> argv_s = {std::string(ASCENT_BINARY_DIR) + "/ascent",
+                                     "train",
+                                     "--model",
+                                     "tiny-gqa",
+                                     "--vocab-size",
+                                     "60000",
+                                     "--hidden-size",
+                                     "256",
+                                     "--num-attention-heads",
+                                     "4",
+                                     "--group-query-attention",
+                                     "--num-query-groups",
+                                     "2",
+                                     "--data-path",
+                                     prefix,
+                                     "--split",
+                                     "100,0,0",
+                                     "--seq-length",
+                                     "32",
+                                     "--micro-batch-size",
+                                     "2",
+                                     "--train-iters",
+                                     "3",
+                                     "--save",
+                                     save.string(),
+                                     "--save-interval",
+                                     "1",
+                                     "--log-interval",
+                                     "1"};
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);

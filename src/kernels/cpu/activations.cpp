@@ -1,9 +1,9 @@
 // MLP activations: SwiGLU (LLaMA, Baichuan) and tanh-approximated GeLU (GPT-2, Bloom).
 #include <algorithm>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/cpu/cpu_kernels.h"
 
 namespace ascent::kernels::cpu {
 namespace {

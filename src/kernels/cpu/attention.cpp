@@ -20,9 +20,9 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/cpu/cpu_kernels.h"
 
 namespace ascent::kernels::cpu {
 namespace {

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/cpu/cpu_kernels.h"
 
 namespace ascent::kernels::cpu {
 namespace {
@@ -105,9 +105,11 @@ void cross_entropy_backward(const Tensor& logits, const int32_t* targets, const 
 
 void cross_entropy_forward_backward(const Tensor& logits, const int32_t* targets, float z_loss,
                                     float grad_scale, const Tensor& losses) {
-  ASCENT_CHECK(logits.ndim() == 2) << "cross_entropy_forward_backward: logits " << logits.shape_str();
+  ASCENT_CHECK(logits.ndim() == 2)
+      << "cross_entropy_forward_backward: logits " << logits.shape_str();
   const int64_t N = logits.size(0), V = logits.size(1);
-  ASCENT_CHECK(losses.numel() == N) << "cross_entropy_forward_backward: losses " << losses.shape_str();
+  ASCENT_CHECK(losses.numel() == N)
+      << "cross_entropy_forward_backward: losses " << losses.shape_str();
   check_targets(targets, N, V);
   float* px = logits.f32();
   float* pl = losses.f32();

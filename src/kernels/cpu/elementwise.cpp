@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/cpu/vectorize.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace ascent::kernels::cpu {
 namespace {

@@ -3,8 +3,8 @@
 #include <numeric>
 #include <vector>
 
-#include "kernels/cpu/vectorize.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace ascent::kernels::cpu {
 namespace {
@@ -101,8 +101,7 @@ void embedding_backward_range(const int32_t* tokens, int64_t first, const Tensor
                               const Tensor& dtable) {
   const int64_t R = dtable.size(0), C = dtable.size(1), N = dout.size(0);
   ASCENT_CHECK(dtable.ndim() == 2 && dout.ndim() == 2 && dout.size(1) == C)
-      << "embedding_backward_range: dout " << dout.shape_str() << " dtable "
-      << dtable.shape_str();
+      << "embedding_backward_range: dout " << dout.shape_str() << " dtable " << dtable.shape_str();
   // Rows of other ranks' tokens are left out; the rest goes through embedding_backward's
   // deterministic scatter with ids relative to this slice.
   std::vector<int32_t> local;

@@ -128,8 +128,8 @@ void matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, const 
   ASCENT_CHECK(a.ndim() == 2 && b.ndim() == 2 && c.ndim() == 2)
       << "matmul wants 2-d tensors, got " << a.shape_str() << " " << b.shape_str() << " "
       << c.shape_str();
-  ASCENT_CHECK(a.dtype() == b.dtype() && (a.dtype() == DType::F32 || a.dtype() == DType::BF16 ||
-                                          a.dtype() == DType::F16))
+  ASCENT_CHECK(a.dtype() == b.dtype() &&
+               (a.dtype() == DType::F32 || a.dtype() == DType::BF16 || a.dtype() == DType::F16))
       << "matmul operands must both be f32, both bf16 or both f16, got " << dtype_name(a.dtype())
       << " and " << dtype_name(b.dtype());
   ASCENT_CHECK(c.dtype() == DType::F32) << "matmul output must be f32";

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/cpu/vectorize.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/vectorize.h"
 
 namespace ascent::kernels::cpu {
 namespace {

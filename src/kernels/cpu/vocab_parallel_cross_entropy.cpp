@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/math.h"
 #include "kernels/cpu/vectorize.h"
-#include "kernels/cpu/cpu_kernels.h"
 
 namespace ascent::kernels::cpu {
 namespace {

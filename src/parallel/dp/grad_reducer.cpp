@@ -85,8 +85,7 @@ void GradReducer::launch(Bucket& b) {
     const Range piece = b.range.intersect(mine_);
     float* recv =
         static_cast<float*>(scratch_.data()) + (piece.empty() ? 0 : piece.begin - mine_.begin);
-    b.request =
-        dp_.ireduce_scatter(grad_ + b.range.begin, recv, piece_counts(b.range, shards_));
+    b.request = dp_.ireduce_scatter(grad_ + b.range.begin, recv, piece_counts(b.range, shards_));
   }
 }
 

@@ -6,7 +6,6 @@
 
 namespace ascent::parallel::dp {
 
-
 namespace {
 
 // Appends [b, e) to ranges; with merge_gaps, merged with the last range when only an alignment

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <string>
 
-
 namespace ascent::parallel::dp {
 namespace {
 
@@ -27,11 +26,13 @@ ReplicaSync::ReplicaSync(const GradSyncConfig& cfg, const Topology* topo, ModelW
                          const TensorParallelGroup* sp_group)
     : topo_(topo),
       w_(weights),
-      ranges_(grad_ranges(weights, topo && topo->pp_size() > 1 && weights.config().tied_embeddings)),
+      ranges_(
+          grad_ranges(weights, topo && topo->pp_size() > 1 && weights.config().tied_embeddings)),
       shared_(ranges_, topo, sp_group, weights) {
   if (cfg.zero_stage == 1) sharding_ = std::make_unique<Sharding>(topo->dp(), w_.size());
   if (!topo || topo->dp_size() == 1) return;
-  const int64_t bucket = cfg.bucket_size > 0 ? cfg.bucket_size : default_bucket_size(topo->dp_size());
+  const int64_t bucket =
+      cfg.bucket_size > 0 ? cfg.bucket_size : default_bucket_size(topo->dp_size());
   reducer_ = std::make_unique<GradReducer>(topo->dp(), w_.grad(), w_.size(),
                                            std::min<int64_t>(bucket, w_.size()));
   reducer_->set_always_ready(ranges_.gaps);
@@ -81,8 +82,7 @@ double ReplicaSync::grad_norm() const {
   if (!topo_) return std::sqrt(sum_squares(w_.grad(), w_.size()));
   if (sharding_) return sharding_->grad_norm(w_.grad(), &topo_->model_parallel(), ranges_.counted);
   double sq = 0;
-  for (const Range& r : ranges_.counted)
-    sq += sum_squares(w_.grad() + r.begin, r.count);
+  for (const Range& r : ranges_.counted) sq += sum_squares(w_.grad() + r.begin, r.count);
   topo_->model_parallel().all_reduce(&sq, 1);
   return std::sqrt(sq);
 }

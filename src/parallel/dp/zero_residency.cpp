@@ -7,10 +7,7 @@
 
 namespace ascent::parallel::dp {
 
-
-
-ZeroResidency::ZeroResidency(int stage, ModelWeights& weights,
-                             const Sharding& sharding,
+ZeroResidency::ZeroResidency(int stage, ModelWeights& weights, const Sharding& sharding,
                              const TensorParallelGroup* sp_group,
                              const std::vector<std::string>& deferred)
     : stage_(stage),

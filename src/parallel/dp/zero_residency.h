@@ -19,8 +19,8 @@
 #include "model/param_residency.h"
 #include "model/tensor_parallel.h"
 #include "model/weights.h"
-#include "parallel/dp/zero.h"
 #include "parallel/dp/param_regions.h"
+#include "parallel/dp/zero.h"
 
 namespace ascent::parallel::dp {
 
@@ -32,8 +32,7 @@ class ZeroResidency final : public ParamResidency {
   // deferred: tensors whose gradients the hooks leave alone (the word embedding tied across
   // pipeline stages, summed over the stages first); reduce() them once final.
   ZeroResidency(int stage, ModelWeights& weights, const Sharding& sharding,
-                const TensorParallelGroup* sp_group,
-                const std::vector<std::string>& deferred = {});
+                const TensorParallelGroup* sp_group, const std::vector<std::string>& deferred = {});
   int stage() const { return stage_; }
 
   void acquire(ParamRegion r, bool backward) override;

@@ -16,13 +16,12 @@
 namespace ascent::parallel {
 namespace {
 
+using dp::Range;
 using testing::value;
 using testing::world;
-using dp::Range;
 
 TEST(Zero, PartitionIsContiguousAlignedAndBalanced) {
-  EXPECT_EQ(dp::partition(100, 4, 32),
-            (std::vector<Range>{{0, 32}, {32, 32}, {64, 32}, {96, 4}}));
+  EXPECT_EQ(dp::partition(100, 4, 32), (std::vector<Range>{{0, 32}, {32, 32}, {64, 32}, {96, 4}}));
   EXPECT_EQ(dp::partition(1000, 3, 32), (std::vector<Range>{{0, 352}, {352, 352}, {704, 296}}));
   EXPECT_EQ(dp::partition(10, 4, 32), (std::vector<Range>{{0, 10}, {10, 0}, {10, 0}, {10, 0}}));
   EXPECT_EQ(dp::partition(0, 2, 32), (std::vector<Range>{{0, 0}, {0, 0}}));

@@ -64,7 +64,7 @@ void check_tp(const std::string& variant, bool sp, float dropout, DType dtype) {
     targets.back()[3] = kernels::kIgnoreIndex;
   }
   auto mb = [&](int64_t m) {
-    return MicroBatch{B, T, tokens[m].data(), targets[m].data(), nullptr, 77 + uint64_t(m),
+    return MicroBatch{B,      T, tokens[m].data(), targets[m].data(), nullptr, 77 + uint64_t(m),
                       nullptr};
   };
 
@@ -93,14 +93,16 @@ void check_tp(const std::string& variant, bool sp, float dropout, DType dtype) {
   }
   if (sp) dp::sum_replicated_grads(mine, group);
   double whole_norm = 0;
-  for (int64_t i = 0; i < whole.size(); ++i) whole_norm += double(whole.grad()[i]) * whole.grad()[i];
+  for (int64_t i = 0; i < whole.size(); ++i)
+    whole_norm += double(whole.grad()[i]) * whole.grad()[i];
   const double floor = 1e-2 * std::sqrt(whole_norm);
   for (const ParamSpec& s : mine.layout().specs()) {
     const ParamSpec* w = whole.layout().find(s.name);
     ASSERT_NE(w, nullptr) << s.name;
     std::vector<float> want(s.numel);
     global_to_shard(s, whole.grad() + w->offset, want.data());
-    EXPECT_LT(rel_err(mine.grad() + s.offset, want.data(), s.numel, floor), dtype == DType::F32 ? 1e-5 : 2e-2)
+    EXPECT_LT(rel_err(mine.grad() + s.offset, want.data(), s.numel, floor),
+              dtype == DType::F32 ? 1e-5 : 2e-2)
         << s.name;
   }
 }
