@@ -19,16 +19,17 @@ IterationLog::IterationLog(const IterationLogConfig& cfg) : cfg_(cfg) {
 void IterationLog::write_metrics(const IterationStats& s, int64_t consumed) {
   const double gflops = s.flops / s.seconds / 1e9;
   // An overflowing fp16 step has no gradient norm: JSON has no inf or NaN, so it is null.
-  char norm[32] = "null";
+  char norm[32] = "null", loss[32] = "null";
   if (std::isfinite(s.grad_norm)) std::snprintf(norm, sizeof norm, "%.9g", s.grad_norm);
+  if (std::isfinite(s.loss)) std::snprintf(loss, sizeof loss, "%.9g", s.loss);
   char line[896];
   std::snprintf(line, sizeof line,
-                "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%.9g,\"lr\":%.9g,"
+                "{\"iteration\":%lld,\"consumed_samples\":%lld,\"loss\":%s,\"lr\":%.9g,"
                 "\"grad_norm\":%s,\"ms_per_iter\":%.3f,\"tokens_per_s\":%.1f,\"tflops\":%.4f,"
                 "\"mfu\":%.4f,\"tokens\":%lld,\"real_tokens\":%lld,\"loss_tokens\":%lld,"
                 "\"padding\":%.6f,\"tp_bytes\":%lld,\"dp_bytes\":%lld,\"pp_bytes\":%lld,"
                 "\"activation_mib\":%.2f,\"loss_scale\":%.9g,\"skipped\":%s}\n",
-                static_cast<long long>(s.iteration), static_cast<long long>(consumed), s.loss,
+                static_cast<long long>(s.iteration), static_cast<long long>(consumed), loss,
                 static_cast<double>(s.lr), norm, s.seconds * 1e3, s.tokens_per_s, gflops / 1e3,
                 gflops / cfg_.peak_gflops, static_cast<long long>(s.tokens),
                 static_cast<long long>(s.real_tokens), static_cast<long long>(s.loss_tokens),

@@ -238,6 +238,13 @@ void Trainer::update(IterationStats& s, double loss_scale) {
   // The gradients carry the loss scale; an overflow (fp16) makes their norm inf or NaN on every
   // rank alike, and the step is skipped. The schedule advances with the steps taken.
   const double scaled_norm = sync_->grad_norm();
+  // Without loss scaling a non-finite loss or norm cannot recover: stop before the weights (and
+  // any checkpoint) take it in. Every rank holds the same reduced values, so all stop alike.
+  if (!scaler_ && !(std::isfinite(s.loss) && std::isfinite(scaled_norm)))
+    throw error("[train] iteration ", s.iteration, ": the loss is ", s.loss,
+                " and the gradient norm ", scaled_norm,
+                " (not finite); training stopped before the optimizer step, so the latest "
+                "checkpoint (if any) holds finite weights. Lower --lr or raise --clip-grad");
   s.grad_norm = scaled_norm / loss_scale;
   s.loss_scale = loss_scale;
   s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
