@@ -335,6 +335,31 @@ void parse_layout(const nlohmann::json& meta, const std::string& what, Checkpoin
   if (info.files.empty()) throw error("[checkpoint] ", what, ": no shard files listed");
 }
 
+// A counter of metadata.json (iteration, samples, steps): a JSON integer in [0, 2^53), the range
+// every JSON reader keeps exactly. Throws naming the file and the field otherwise.
+int64_t read_counter(const nlohmann::json& meta, const char* key, const std::string& what) {
+  if (!meta.contains(key)) throw error("[checkpoint] ", what, ": field '", key, "' is missing");
+  const nlohmann::json& v = meta[key];
+  constexpr int64_t kLimit = int64_t{1} << 53;
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() >= kLimit) ||
+      v.get<int64_t>() < 0 || v.get<int64_t>() >= kLimit)
+    throw error("[checkpoint] ", what, ": field '", key, "' must be an integer in [0, 2^53), not ",
+                v.dump());
+  return v.get<int64_t>();
+}
+
+// Checkpoints from before the format field are accepted; a present field must be ours.
+void check_format(const nlohmann::json& meta, const std::string& what) {
+  if (meta.contains("format") && meta["format"] != "ascent-checkpoint")
+    throw error("[checkpoint] ", what, ": format ", meta["format"].dump(),
+                ", expected \"ascent-checkpoint\"");
+  if (meta.contains("version") &&
+      !(meta["version"].is_number_integer() && meta["version"].get<int64_t>() >= 1 &&
+        meta["version"].get<int64_t>() <= 2))
+    throw error("[checkpoint] ", what, ": version ", meta["version"].dump(),
+                " is not one this build reads (1 or 2)");
+}
+
 }  // namespace
 
 CheckpointInfo open_checkpoint(const std::string& path) {
@@ -375,9 +400,10 @@ CheckpointInfo open_checkpoint(const std::string& path) {
   const std::string what = (dir / "metadata.json").string();
   try {
     info.config = model_config_from_json(meta.at("model"), what);
-    info.state.iteration = meta.at("iteration").get<int64_t>();
-    info.state.consumed_train_samples = meta.at("consumed_train_samples").get<int64_t>();
-    info.state.optimizer_steps = meta.at("optimizer_steps").get<int64_t>();
+    check_format(meta, what);
+    info.state.iteration = read_counter(meta, "iteration", what);
+    info.state.consumed_train_samples = read_counter(meta, "consumed_train_samples", what);
+    info.state.optimizer_steps = read_counter(meta, "optimizer_steps", what);
     info.state.seed = meta.at("seed").get<uint64_t>();
     info.state.args = meta.value("args", nlohmann::json::object());
     info.state.loss_scaler = meta.value("loss_scaler", nlohmann::json());

@@ -18,11 +18,11 @@ struct ModelConfig {
   HfArch hf_arch = HfArch::Llama;
 
   int64_t vocab_size = 32000;
-  int64_t hidden_size = 4096;          // C
-  int64_t ffn_hidden_size = 11008;     // F
-  int64_t num_layers = 32;             // L
-  int64_t num_attention_heads = 32;    // NH
-  int64_t num_query_groups = 32;       // KVH (== NH without GQA)
+  int64_t hidden_size = 4096;        // C
+  int64_t ffn_hidden_size = 11008;   // F
+  int64_t num_layers = 32;           // L
+  int64_t num_attention_heads = 32;  // NH
+  int64_t num_query_groups = 32;     // KVH (== NH without GQA)
   int64_t max_position_embeddings = 2048;
 
   PositionType position = PositionType::Rope;
@@ -31,13 +31,13 @@ struct ModelConfig {
   float norm_eps = 1e-6f;
   MlpType mlp = MlpType::SwiGLU;
 
-  bool qkv_bias = false;     // biases on q/k/v (InternLM, Bloom, GPT-2)
-  bool out_bias = false;     // bias on the attention output projection
-  bool mlp_bias = false;     // biases on the MLP projections (Bloom, GPT-2)
+  bool qkv_bias = false;  // biases on q/k/v (InternLM, Bloom, GPT-2)
+  bool out_bias = false;  // bias on the attention output projection
+  bool mlp_bias = false;  // biases on the MLP projections (Bloom, GPT-2)
   bool tied_embeddings = false;
-  bool embedding_norm = false;   // LayerNorm right after the embedding (Bloom)
-  bool lm_norm_weight = false;   // NormHead: rows of the LM head L2-normalised (Baichuan2)
-  float z_loss = 0.f;            // coefficient of lse^2 added to the loss (0 = off)
+  bool embedding_norm = false;  // LayerNorm right after the embedding (Bloom)
+  bool lm_norm_weight = false;  // NormHead: rows of the LM head L2-normalised (Baichuan2)
+  float z_loss = 0.f;           // coefficient of lse^2 added to the loss (0 = off)
   // Training-only dropout probabilities, in [0, 1) (0 = off: no RNG work at all).
   float attention_dropout = 0.f;  // on the attention probabilities, inside the kernel
   float hidden_dropout = 0.f;     // on the attention and MLP outputs, before the residual add
@@ -53,7 +53,9 @@ struct ModelConfig {
   // Rows of the fused q/k/v projection: (NH + 2*KVH) * HS.
   int64_t qkv_rows() const { return (num_attention_heads + 2 * num_query_groups) * head_size(); }
   // Rows of the fused MLP input projection: 2F for SwiGLU (gate then up), F for GeLU.
-  int64_t mlp_in_rows() const { return mlp == MlpType::SwiGLU ? 2 * ffn_hidden_size : ffn_hidden_size; }
+  int64_t mlp_in_rows() const {
+    return mlp == MlpType::SwiGLU ? 2 * ffn_hidden_size : ffn_hidden_size;
+  }
   // Rows of the embedding and LM head across tp ranks: vocab_size rounded up to a multiple of
   // make_vocab_size_divisible_by * tp (Megatron's _vocab_size_with_padding).
   int64_t padded_vocab_size(int64_t tp = 1) const {
@@ -63,6 +65,9 @@ struct ModelConfig {
 
   // Throws ascent::Error naming the offending flag (--hidden-size, ...).
   void validate() const;
+  // Throws naming the flag when a size is beyond what the int64 size arithmetic and any real
+  // machine allow (checked by validate()).
+  void check_size_limits() const;
   // Total number of parameters (embeddings included, tied weights counted once).
   int64_t num_params() const;
   // Parameters that take part in matmuls (incl. the LM head), for FLOP counts.

@@ -180,6 +180,32 @@ TEST(HfConfig, ReadsGpt2) {
   EXPECT_FALSE(c.embedding_norm);
 }
 
+// Values that used to pass the reader and abort later (RoPE table set-up, a 2^31-wide
+// allocation): refused at once, naming the file and the field.
+TEST(HfConfig, OutOfRangeValuesAreRefusedBeforeAnyAllocation) {
+  TestDir dir;
+  const std::string file = dir / "config.json";
+  auto llama = [&](const std::string& extra) {
+    return read_text_config(dir, R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 10,
+      "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 16, )" +
+                                     extra + "}");
+  };
+  expect_error(
+      [&] {
+        llama(
+            R"("hidden_size": 8, "intermediate_size": 16, "rms_norm_eps": 1e-5, "rope_theta": -1)");
+      },
+      {file, "rope_theta", "-1"});
+  expect_error([&] { llama(R"("hidden_size": 8, "intermediate_size": 16, "rms_norm_eps": 2.0)"); },
+               {file, "--norm-epsilon", "below 1"});
+  expect_error(
+      [&] { llama(R"("hidden_size": 8, "intermediate_size": 2147483648, "rms_norm_eps": 1e-5)"); },
+      {file, "--ffn-hidden-size", "2147483648", "beyond"});
+  expect_error(
+      [&] { llama(R"("hidden_size": 2147483648, "intermediate_size": 16, "rms_norm_eps": 1e-5)"); },
+      {file, "--hidden-size", "2147483648", "beyond"});
+}
+
 TEST(HfConfig, ErrorsNameFileAndField) {
   TestDir dir;
   const std::string file = dir / "config.json";
@@ -231,11 +257,16 @@ TEST(HfConfig, ErrorsNameFileAndField) {
 // The shared tiny model of the family written as `arch`.
 ModelConfig tiny(HfArch arch) {
   switch (arch) {
-    case HfArch::InternLM: return testing::family("internlm");
-    case HfArch::Baichuan: return testing::family("baichuan7b");
-    case HfArch::Bloom: return testing::family("bloom");
-    case HfArch::GPT2: return testing::family("gpt2");
-    case HfArch::Llama: break;
+    case HfArch::InternLM:
+      return testing::family("internlm");
+    case HfArch::Baichuan:
+      return testing::family("baichuan7b");
+    case HfArch::Bloom:
+      return testing::family("bloom");
+    case HfArch::GPT2:
+      return testing::family("gpt2");
+    case HfArch::Llama:
+      break;
   }
   return testing::family("llama");
 }

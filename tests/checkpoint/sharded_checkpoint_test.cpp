@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -274,7 +275,9 @@ TEST(ShardedCheckpoint, ConvertRoundTrips) {
 }
 
 // The format written before sharding: one rank_00000.safetensors, metadata version 1.
-void write_v1_checkpoint(const Reference& ref, const std::string& save) {
+// `edit` may change the metadata before it is written (and hashed into the manifest).
+void write_v1_checkpoint(const Reference& ref, const std::string& save,
+                         const std::function<void(nlohmann::json&)>& edit = {}) {
   const fs::path dir = fs::path(save) / "iter_0000003";
   fs::create_directories(dir);
   const ParamLayout layout(ref.cfg);
@@ -292,7 +295,7 @@ void write_v1_checkpoint(const Reference& ref, const std::string& save) {
   safetensors::write((dir / "rank_00000.safetensors").string(), refs, {{"format", "ascent"}});
   nlohmann::json model = model_config_to_json(ref.cfg);
   model.erase("make_vocab_size_divisible_by");
-  const nlohmann::json meta = {
+  nlohmann::json meta = {
       {"format", "ascent-checkpoint"},
       {"version", 1},
       {"iteration", 3},
@@ -309,6 +312,7 @@ void write_v1_checkpoint(const Reference& ref, const std::string& save) {
       {"args", {{"lr", 0.5}}},
       {"tensors", shapes},
   };
+  if (edit) edit(meta);
   testing::write_text((dir / "metadata.json").string(), meta.dump(2) + "\n");
   nlohmann::json manifest = nlohmann::json::object();
   for (const char* f : {"rank_00000.safetensors", "metadata.json"}) {
@@ -334,6 +338,39 @@ TEST(ShardedCheckpoint, CheckpointsFromBeforeShardingLoad) {
   expect_loads_as(ref, dir / "old", mp(2, 2));
   reshard_checkpoint(info, ref.cfg, dir / "new", layout_of(mp(2, 3, {2, 1, 1})));
   expect_loads_as(ref, dir / "new", mp(1, 1));
+}
+
+// Metadata a hand or a bug could write: each gets an error naming the file and the field, not
+// an internal check later (a negative step count used to abort in AdamW).
+TEST(ShardedCheckpoint, HostileMetadataIsRefusedNamingTheField) {
+  TestDir dir;
+  const Reference ref = make_reference(four_layers("llama_tied"), 16);
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::vector<std::string>>>
+      cases = {
+          {[](nlohmann::json& m) { m["optimizer_steps"] = -1; }, {"'optimizer_steps'", "-1"}},
+          {[](nlohmann::json& m) { m["iteration"] = 3.5; }, {"'iteration'", "3.5"}},
+          {[](nlohmann::json& m) { m["iteration"] = uint64_t{9223372036854775807u}; },
+           {"'iteration'", "[0, 2^53)"}},
+          {[](nlohmann::json& m) { m["consumed_train_samples"] = "640"; },
+           {"'consumed_train_samples'"}},
+          {[](nlohmann::json& m) { m.erase("optimizer_steps"); }, {"'optimizer_steps'", "missing"}},
+          {[](nlohmann::json& m) { m["format"] = "megatron"; }, {"format", "megatron"}},
+          {[](nlohmann::json& m) { m["version"] = 9; }, {"version 9"}},
+      };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string save = dir / ("bad" + std::to_string(i));
+    write_v1_checkpoint(ref, save, cases[i].first);
+    std::string message;
+    try {
+      open_checkpoint(save);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + message);
+    EXPECT_NE(message.find("[checkpoint]"), std::string::npos);
+    EXPECT_NE(message.find("metadata.json"), std::string::npos);
+    for (const std::string& w : cases[i].second) EXPECT_NE(message.find(w), std::string::npos) << w;
+  }
 }
 
 // HF output does not depend on the checkpoint's layout or vocabulary padding: same bytes.
