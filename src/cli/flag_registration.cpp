@@ -29,4 +29,12 @@ std::vector<CLI::Option*> add_flags(CLI::App& cmd, const flags::Table& table) {
   return options;
 }
 
+flags::GivenFlags given_flags(const flags::Table& table, const std::vector<CLI::Option*>& options) {
+  flags::GivenFlags given;
+  const std::vector<flags::Flag>& fs = table.flags();
+  for (size_t i = 0; i < fs.size() && i < options.size(); ++i)
+    if (options[i]->count() > 0) given.insert(fs[i].name);
+  return given;
+}
+
 }  // namespace ascent::cli

@@ -12,4 +12,8 @@ namespace ascent::cli {
 // outlive `cmd`'s parsing. Returns the options added, in table order.
 std::vector<CLI::Option*> add_flags(CLI::App& cmd, const flags::Table& table);
 
+// After parsing: the names of the flags of `table` whose options (as add_flags returned them, in
+// the same order) were given at least once, on the command line or from a --config file.
+flags::GivenFlags given_flags(const flags::Table& table, const std::vector<CLI::Option*>& options);
+
 }  // namespace ascent::cli

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   ascent::cli::add_preprocess_command(app);
   ascent::cli::add_tokenize_command(app);
   try {
-    std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv);
+    std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv, &app);
     std::vector<char*> ptrs;
     for (std::string& a : args) ptrs.push_back(a.data());
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());

@@ -17,8 +17,10 @@
 #include "cli/flag_registration.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "model/architecture_check.h"
 #include "parallel/mpi_env.h"
 #include "tokenizer/tokenizer.h"
+#include "train/flag_warnings.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -26,17 +28,47 @@ namespace fs = std::filesystem;
 namespace ascent::cli {
 namespace {
 
+// True when --load names a directory with no checkpoint in it yet: missing, empty, or holding
+// only what a run writes before its first checkpoint commits (run_config.json, an uncommitted
+// iter_*.tmp.* save). Launch scripts pass --save X --load X from the first run on.
+bool holds_no_checkpoint_yet(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return true;
+  if (!fs::is_directory(dir, ec)) return false;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    const bool uncommitted =
+        e.is_directory() && name.starts_with("iter_") && name.find(".tmp.") != std::string::npos;
+    if (name != "run_config.json" && !uncommitted) return false;
+  }
+  return true;
+}
+
 // The model comes from the checkpoint being resumed (opened once, here, and handed to the
-// trainer), else from an HF directory, else from flags.
-ModelConfig resolve_model(const TrainArgs& args, std::optional<CheckpointInfo>& checkpoint) {
-  if (!args.run.load.empty()) {
-    if (is_ascent_checkpoint(args.run.load)) {
-      checkpoint = open_checkpoint(args.run.load);
-      return checkpoint->config;
+// trainer), else from an HF directory, else from flags; architecture flags given must agree with
+// a loaded model. A --load directory with no checkpoint yet starts the run from scratch, as
+// Megatron does (a warning names it; --load is cleared so the trainer initialises randomly).
+ModelConfig resolve_model(TrainArgs& args, std::optional<CheckpointInfo>& checkpoint, int rank) {
+  const std::string& load = args.run.load;
+  if (!load.empty()) {
+    if (is_ascent_checkpoint(load)) {
+      checkpoint = open_checkpoint(load);
+      return check_loaded_model(args.model, args.given, checkpoint->config, load, "checkpoint");
     }
-    if (fs::exists(fs::path(args.run.load) / "config.json")) return read_hf_config(args.run.load);
-    throw error("[train] --load ", args.run.load,
-                ": neither an ascent checkpoint nor an HF model directory (no config.json)");
+    if (fs::exists(fs::path(load) / "config.json"))
+      return check_loaded_model(args.model, args.given, read_hf_config(load), load, "HF config");
+    if (!holds_no_checkpoint_yet(load))
+      throw error("[train] --load ", load,
+                  ": neither an ascent checkpoint nor an HF model directory (no config.json)");
+    if (args.run.finetune)
+      throw error("[train] --load ", load,
+                  ": no checkpoint there to fine-tune from (--finetune needs the weights)");
+    if (rank == 0)
+      ASCENT_LOG_WARN(
+          "[train] warning: --load {}: no checkpoint there yet ({}); starting from "
+          "scratch",
+          load, fs::exists(load) ? "no checkpoint files in the directory" : "no such directory");
+    args.run.load.clear();
   }
   int64_t vocab = 0;
   if (!args.data.tokenizer_name_or_path.empty())
@@ -72,7 +104,10 @@ void run_training(TrainArgs args) {
   set_log_rank(rank);
   try {
     std::optional<CheckpointInfo> checkpoint;
-    const ModelConfig cfg = resolve_model(args, checkpoint);
+    const ModelConfig cfg = resolve_model(args, checkpoint, rank);
+    if (rank == 0)
+      for (const std::string& w : flag_warnings(args, checkpoint ? &*checkpoint : nullptr))
+        ASCENT_LOG_WARN("[train] warning: {}", w);
     if (rank == 0) write_run_config(args);
     Trainer trainer(args, cfg, checkpoint ? &*checkpoint : nullptr);
     trainer.run();
@@ -90,16 +125,17 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "pretrain or fine-tune (no flags: the demo)");
   // Expanded before parsing (cli/config_file.h); registered here for --help.
   cmd->add_option("--config", "TOML file whose keys are flag names; command-line flags win");
-  add_flags(*cmd, args->flags());
+  const std::vector<CLI::Option*> options = add_flags(*cmd, args->flags());
   // A flag from the config file followed by the same flag on the command line: the latter wins.
   for (CLI::Option* o : cmd->get_options())
     if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->callback([args, cmd] {
+  cmd->callback([args, cmd, options] {
     if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
       set_log_rank(0);
       run_demo(DemoOptions{});
       return;
     }
+    args->given = given_flags(args->flags(), options);
     run_training(*args);
   });
 }

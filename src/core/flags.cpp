@@ -116,6 +116,15 @@ nlohmann::json to_json(const Table& table) {
   return j;
 }
 
+bool is_set(const Table& table, const Table& defaults, std::string_view name,
+            const GivenFlags& given) {
+  if (given.contains(name)) return true;
+  const Flag* f = table.find(name);
+  const Flag* d = defaults.find(name);
+  if (f == nullptr || d == nullptr) throw error("[flags] no flag ", name, " in this table");
+  return f->value() != d->value();
+}
+
 Rule positive() {
   return [](const nlohmann::json& v) -> std::string {
     return number(v) > 0 ? "" : "must be positive";

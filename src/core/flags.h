@@ -22,6 +22,7 @@
 #include <functional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -75,6 +76,11 @@ struct Flag {
   }
 };
 
+// The names of the flags set explicitly ("--num-layers"), on the command line or in a config
+// file, as opposed to left at their defaults: an explicit 0 is then a value, not "not given".
+// Filled by the parser's adapter (cli/flag_registration.h); empty when a config is built in code.
+using GivenFlags = std::set<std::string, std::less<>>;
+
 class Table {
  public:
   // `scope`: the bracketed prefix of the errors of the flags added to this table.
@@ -111,6 +117,11 @@ class Table {
 void validate(const Table& table);
 // {key: value} for every saved flag.
 nlohmann::json to_json(const Table& table);
+// True when the flag `name` of `table` is in `given`, or (a config built in code, with nothing
+// in `given`) its value differs from its value in `defaults`, the same config's table bound to a
+// default-constructed instance. Throws ascent::Error for a name in neither table.
+bool is_set(const Table& table, const Table& defaults, std::string_view name,
+            const GivenFlags& given);
 
 // The table of a config for reading only (validate, to_json from a const method): binding takes
 // a mutable reference, but nothing is written through it.

@@ -45,34 +45,65 @@ flags::Table ModelOverrides::flags() {
   return t;
 }
 
-ModelConfig ModelOverrides::resolve(int64_t seq_length, int64_t tokenizer_vocab) const {
-  ModelConfig c = model_preset(preset);
-  if (num_layers) c.num_layers = num_layers;
-  if (hidden_size) c.hidden_size = hidden_size;
-  if (ffn_hidden_size) c.ffn_hidden_size = ffn_hidden_size;
-  if (num_attention_heads) {
-    c.num_attention_heads = num_attention_heads;
+bool ModelOverrides::is_set(std::string_view flag, const flags::GivenFlags& given) const {
+  return flags::is_set(flags::read_only(*this), ModelOverrides{}.flags(), flag, given);
+}
+
+ModelConfig ModelOverrides::apply(ModelConfig c, const flags::GivenFlags& given) const {
+  const auto set = [&](std::string_view flag) { return is_set(flag, given); };
+  // A size given explicitly is used as given: 0 is no longer "the preset's value".
+  const auto size = [&](std::string_view flag, int64_t value, int64_t& field) {
+    if (!set(flag)) return;
+    if (value <= 0)
+      throw error("[train] ", flag, " ", value,
+                  " must be positive (leave the flag out to keep the preset's or the loaded "
+                  "model's value)");
+    field = value;
+  };
+  size("--num-layers", num_layers, c.num_layers);
+  size("--hidden-size", hidden_size, c.hidden_size);
+  size("--ffn-hidden-size", ffn_hidden_size, c.ffn_hidden_size);
+  if (set("--num-attention-heads")) {
+    size("--num-attention-heads", num_attention_heads, c.num_attention_heads);
     if (!group_query_attention) c.num_query_groups = num_attention_heads;
   }
+  int64_t groups = 0;
+  size("--num-query-groups", num_query_groups, groups);
   if (group_query_attention) {
-    if (num_query_groups <= 0)
-      throw error("[train] --group-query-attention needs --num-query-groups");
-    c.num_query_groups = num_query_groups;
+    if (groups <= 0) throw error("[train] --group-query-attention needs --num-query-groups");
+    c.num_query_groups = groups;
   }
-  if (max_position_embeddings) c.max_position_embeddings = max_position_embeddings;
-  if (seq_length > c.max_position_embeddings) c.max_position_embeddings = seq_length;
-  if (!position_embedding_type.empty()) c.position = position_type(position_embedding_type);
-  if (!normalization.empty()) c.norm = norm_type(normalization);
-  if (norm_epsilon > 0.f) c.norm_eps = norm_epsilon;
-  if (init_method_std > 0.f) c.init_method_std = init_method_std;
-  c.attention_dropout = attention_dropout;  // presets train without dropout
-  c.hidden_dropout = hidden_dropout;
-  if (vocab_size) {
-    c.vocab_size = vocab_size;
-  } else if (tokenizer_vocab > 0) {
-    c.vocab_size = tokenizer_vocab;
+  size("--max-position-embeddings", max_position_embeddings, c.max_position_embeddings);
+  size("--vocab-size", vocab_size, c.vocab_size);
+  if (set("--position-embedding-type")) c.position = position_type(position_embedding_type);
+  if (set("--normalization")) c.norm = norm_type(normalization);
+  const auto positive = [&](std::string_view flag, float value, float& field) {
+    if (!set(flag)) return;
+    if (!(value > 0.f)) throw error("[train] ", flag, " ", value, " must be positive");
+    field = value;
+  };
+  positive("--norm-epsilon", norm_epsilon, c.norm_eps);
+  positive("--init-method-std", init_method_std, c.init_method_std);
+  if (set("--attention-dropout")) c.attention_dropout = attention_dropout;
+  if (set("--hidden-dropout")) c.hidden_dropout = hidden_dropout;
+  if (set("--make-vocab-size-divisible-by"))
+    c.make_vocab_size_divisible_by = make_vocab_size_divisible_by;
+  return c;
+}
+
+ModelConfig ModelOverrides::resolve(int64_t seq_length, int64_t tokenizer_vocab,
+                                    const flags::GivenFlags& given) const {
+  ModelConfig c = apply(model_preset(preset), given);
+  if (seq_length > c.max_position_embeddings) {
+    if (is_set("--max-position-embeddings", given))
+      throw error("[train] --max-position-embeddings ", c.max_position_embeddings,
+                  " is below --seq-length ", seq_length,
+                  ": positions past it have no embedding (Megatron refuses this too); give at "
+                  "least ",
+                  seq_length, " or leave the flag out");
+    c.max_position_embeddings = seq_length;  // the preset's is raised (train/flag_warnings.h)
   }
-  c.make_vocab_size_divisible_by = make_vocab_size_divisible_by;
+  if (!is_set("--vocab-size", given) && tokenizer_vocab > 0) c.vocab_size = tokenizer_vocab;
   c.validate();
   return c;
 }

@@ -1,8 +1,11 @@
 #pragma once
-// The model flags of `ascent train`: a preset (--model), then any architecture flag given
-// overrides it (0 or "" : the preset's value). Megatron-LM / AscendSpeed names.
+// The model flags of `ascent train`: a preset (--model), then every architecture flag given
+// overrides it. A flag counts as given when the command line or config file set it (even to 0,
+// which is then refused where 0 is no size) or, for a config built in code, when it differs from
+// its default (0 or ""). Megatron-LM / AscendSpeed names.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/flags.h"
 #include "model/config.h"
@@ -24,10 +27,18 @@ struct ModelOverrides {
   // The per-flag rules (--make-vocab-size-divisible-by >= 1); throws "[train] --flag ...". The
   // architecture flags are checked by resolve(), only when the model is built from flags.
   void validate() const { flags::validate(flags::read_only(*this)); }
-  // The preset with the flags that were given (!= 0 or non-empty) applied; max position
-  // embeddings at least `seq_length`; vocab_size, when 0 everywhere, from `tokenizer_vocab` (if
-  // > 0). Throws "[train] --flag ..." for a value the model cannot take.
-  ModelConfig resolve(int64_t seq_length, int64_t tokenizer_vocab) const;
+  // True when `flag` (one of the flags above) was given: in `given`, or not at its default.
+  bool is_set(std::string_view flag, const flags::GivenFlags& given) const;
+  // `base` (a preset or a loaded model) with every flag given applied, --model aside. Throws
+  // "[train] --flag ..." for a size given as 0 or below, an unknown position or norm type, or
+  // --group-query-attention without --num-query-groups; the result is not validated otherwise.
+  ModelConfig apply(ModelConfig base, const flags::GivenFlags& given = {}) const;
+  // The preset with the flags given applied; vocab_size, unless given, from `tokenizer_vocab` (if
+  // > 0); max position embeddings at least `seq_length`: the preset's value is raised to it, a
+  // --max-position-embeddings given below it throws (as Megatron refuses it). Validated: throws
+  // "[train] --flag ..." or "[model] --flag ..." for a value the model cannot take.
+  ModelConfig resolve(int64_t seq_length, int64_t tokenizer_vocab,
+                      const flags::GivenFlags& given = {}) const;
 };
 
 }  // namespace ascent

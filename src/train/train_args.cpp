@@ -19,6 +19,10 @@ flags::Table TrainArgs::flags() {
   return t;
 }
 
+bool TrainArgs::is_set(std::string_view flag) const {
+  return flags::is_set(flags::read_only(*this), TrainArgs{}.flags(), flag, given);
+}
+
 void TrainArgs::finalize() {
   data.finalize();
   run.validate();
@@ -71,7 +75,7 @@ std::vector<int64_t> TrainArgs::micro_batch_sizes(int dp_size) const {
 }
 
 ModelConfig model_config_from_args(const TrainArgs& a, int64_t tokenizer_vocab) {
-  return a.model.resolve(a.data.seq_length, tokenizer_vocab);
+  return a.model.resolve(a.data.seq_length, tokenizer_vocab, a.given);
 }
 
 }  // namespace ascent

@@ -5,6 +5,7 @@
 // values (to_json()) are saved into every run and checkpoint directory.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "core/flags.h"
@@ -32,12 +33,17 @@ struct TrainArgs {
   ::ascent::parallel::ParallelConfig parallel;
   RecomputeConfig recompute;  // activation recompute
   RunConfig run;              // iterations, seed, checkpoints, evaluation, logging
+  // The flags set explicitly on the command line or in a --config file (not a flag itself, never
+  // saved); empty for a configuration built in code.
+  flags::GivenFlags given;
 
   // Every flag, bound to this instance: the parts' tables in order (core/flags.h).
   flags::Table flags();
   // Resolves derived defaults (global batch, decay iters, recompute) and validates; throws
   // naming the flag.
   void finalize();
+  // True when `flag` ("--loss-scale") was set: in `given`, or not at its default value.
+  bool is_set(std::string_view flag) const;
   // The effective ZeRO stage (--zero-stage, or 1 with --use-distributed-optimizer).
   int zero() const { return parallel.zero(); }
   // Micro-batch sizes of one step on one data-parallel rank: --manual-mbs (with
@@ -55,8 +61,9 @@ struct TrainArgs {
   ModelParallelConfig model_parallel() const { return parallel.model_parallel(); }
 };
 
-// The model configuration from --model plus the architecture flags that were given (!= 0 or
-// non-empty). vocab_size, when 0 everywhere, comes from `tokenizer_vocab` (if > 0).
+// The model configuration from --model plus the architecture flags that were given
+// (ModelOverrides::resolve with args.given). vocab_size, unless given, comes from
+// `tokenizer_vocab` (if > 0).
 ModelConfig model_config_from_args(const TrainArgs& args, int64_t tokenizer_vocab);
 
 }  // namespace ascent
