@@ -143,5 +143,20 @@ TEST(Flags, TablesCompose) {
   EXPECT_THROW(t.only({"--missing"}), Error);
 }
 
+// A flag is set when the parser saw it (even at its default value) or, for a config built in
+// code, when its value is not the default.
+TEST(Flags, IsSetByGivenOrByValue) {
+  Example e;
+  e.steps = 0;  // -1 by default
+  Example fresh;
+  const flags::Table defaults = fresh.flags();
+  const flags::Table t = e.flags();
+  EXPECT_TRUE(flags::is_set(t, defaults, "--steps", {}));
+  EXPECT_FALSE(flags::is_set(t, defaults, "--count", {}));
+  EXPECT_TRUE(flags::is_set(t, defaults, "--count", {"--count"}));  // given, at its default
+  EXPECT_FALSE(flags::is_set(t, defaults, "--mode", {"--count"}));
+  EXPECT_THROW(flags::is_set(t, defaults, "--nope", {}), Error);
+}
+
 }  // namespace
 }  // namespace ascent
