@@ -26,7 +26,8 @@ std::vector<std::string> flags_from_file(const std::string& path) {
         throw error("[config] ", path, ": '", item.name, "' is not a flag name");
     const std::string flag = "--" + item.name;
     if (item.inputs.size() == 1 && (item.inputs[0] == "true" || item.inputs[0] == "false")) {
-      if (item.inputs[0] == "true") out.push_back(flag);
+      // `false` must reach a switch that is on by default (--exit-signal-handler).
+      out.push_back(item.inputs[0] == "true" ? flag : flag + "=false");
       continue;
     }
     out.push_back(flag);

@@ -56,14 +56,13 @@ extern "C" void on_stop_signal(int sig) {
 
 }  // namespace
 
-StopSignals::StopSignals(const std::string& what) {
+StopSignals::StopSignals(const std::string& what, const std::string& who) {
   if (g_installed.exchange(true))
     throw error("[core] StopSignals: the stop-signal handlers are already installed");
   for (size_t i = 0; i < kStopSignals.size(); ++i) {
     const int n = std::snprintf(g_lines[i].data(), g_lines[i].size(),
-                                "ascent: %s received; %s (a second signal ends the process at "
-                                "once)\n",
-                                signal_name(kStopSignals[i]).c_str(), what.c_str());
+                                "%s: %s received; %s (a second signal ends the process at once)\n",
+                                who.c_str(), signal_name(kStopSignals[i]).c_str(), what.c_str());
     g_line_lengths[i] = std::min(static_cast<size_t>(std::max(n, 0)), g_lines[i].size() - 1);
     g_handled[i] = false;
     struct sigaction previous {};

@@ -22,9 +22,10 @@ namespace ascent {
 class StopSignals {
  public:
   // Installs the handlers. `what`: what the program does next, ending the line printed at the
-  // first signal ("ascent: SIGTERM received; <what> (a second signal ends the process at once)").
-  // Only one StopSignals may live at a time (an ascent::Error otherwise).
-  explicit StopSignals(const std::string& what);
+  // first signal ("<who>: SIGTERM received; <what> (a second signal ends the process at once)";
+  // `who` names the process, e.g. "ascent rank 3"). Only one StopSignals may live at a time (an
+  // ascent::Error otherwise).
+  explicit StopSignals(const std::string& what, const std::string& who = "ascent");
   ~StopSignals();  // restores the handlers that were there before
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
