@@ -167,7 +167,7 @@ TEST(MemoryCheck, CountsTheLayoutsShard) {
   const ModelConfig cfg = model_config_from_args(a, 0);
   const ModelStateNeed f32 = model_state_need(a, cfg, ShardSpec{}, nullptr);
   EXPECT_GE(f32.params, cfg.num_params());  // vocabulary padding included
-  EXPECT_EQ(f32.bytes, 16 * f32.params);  // master + grads + two Adam moments
+  EXPECT_EQ(f32.bytes, 16 * f32.params);    // master + grads + two Adam moments
   a.precision.bf16 = true;
   EXPECT_EQ(model_state_need(a, cfg, ShardSpec{}, nullptr).bytes, 18 * f32.params);
 }
