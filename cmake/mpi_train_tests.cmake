@@ -43,3 +43,7 @@ ascent_parallel_train_test(bloom resume-dp2zero3-tp2pp2)
 foreach(case kill stop flags)
   ascent_parallel_train_test(gqa ${case})
 endforeach()
+# A stop signal (to one rank, or SIGUSR1 to mpirun): every rank saves the same iteration, exits 0.
+foreach(case sigterm sigusr1)
+  ascent_parallel_train_test(gqa ${case})
+endforeach()

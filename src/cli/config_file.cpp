@@ -255,7 +255,8 @@ std::vector<std::string> flags_from_file(const std::string& path, const CLI::App
       throw error("[config] ", path, ":", item.line, ": '", item.key, "' is not a flag of ascent ",
                   command->get_name());
     if (item.is_bool) {
-      if (item.values[0] == "true") out.push_back(flag);
+      // `false` must reach a switch that is on by default (--exit-signal-handler).
+      out.push_back(item.values[0] == "true" ? flag : flag + "=false");
       continue;
     }
     out.push_back(flag);

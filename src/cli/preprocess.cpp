@@ -1,23 +1,18 @@
 // `ascent preprocess`: text / JSON / JSONL / CSV / Parquet -> Megatron .bin/.idx, for pretraining
 // or instruction tuning. Flags are AscendSpeed's tools/preprocess_data.py (Megatron-LM's names);
 // flags of that script that change nothing here are accepted so launch scripts run unchanged.
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/stop_signals.h"
 #include "preprocess/handlers/handler.h"
 #include "preprocess/pipeline.h"
 
 namespace ascent::cli {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
 // Flags of preprocess_data.py kept for compatibility.
 struct CompatFlags {
@@ -120,12 +115,13 @@ void add_preprocess_command(CLI::App& app) {
     apply_compat(*c, *o);
     if (!map_keys->empty()) o->map_keys = preprocess::parse_map_keys(*map_keys);
     if (*truncate) o->seq_length_policy = preprocess::SeqLengthPolicy::kTruncate;
-    // Ctrl-C / SIGTERM: stop, remove the partial files, exit non-zero.
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
-    const preprocess::PreprocessStats stats = preprocess::run_preprocess(*o, &g_interrupted);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    // SIGTERM, SIGINT, SIGHUP, SIGUSR1: stop, remove the partial files, exit non-zero; earlier
+    // outputs under the same names stay as they were (preprocess/dataset_writer.h).
+    preprocess::PreprocessStats stats;
+    {
+      const StopSignals stop("stopping; no output is written");
+      stats = preprocess::run_preprocess(*o, &StopSignals::flag());
+    }
     std::fputs(preprocess::format_summary(*o, stats).c_str(), stdout);
   });
 }

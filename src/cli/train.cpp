@@ -1,5 +1,6 @@
 // `ascent train`: pretrain or fine-tune with Megatron-style flags. With no flags at all it runs
 // the embedded demo (cli/demo.cpp).
+#include <fmt/format.h>
 #include <mpi.h>
 
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "cli/flag_registration.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stop_signals.h"
 #include "model/architecture_check.h"
 #include "parallel/mpi_env.h"
 #include "tokenizer/tokenizer.h"
@@ -102,6 +104,13 @@ void run_training(TrainArgs args) {
     mpi = std::make_unique<parallel::MpiEnv>(nullptr, nullptr);
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
+  // After MPI_Init, so that nothing MPI installs replaces the handlers.
+  std::optional<StopSignals> stop_signals;
+  if (args.run.exit_signal_handler)
+    stop_signals.emplace(
+        args.run.save.empty() ? "stopping after this iteration (no --save: nothing is saved)"
+                              : "stopping after this iteration to save a checkpoint and exit",
+        mpi && mpi->world_size() > 1 ? fmt::format("ascent rank {}", rank) : "ascent");
   try {
     std::optional<CheckpointInfo> checkpoint;
     const ModelConfig cfg = resolve_model(args, checkpoint, rank);

@@ -15,6 +15,7 @@ LossScaler::LossScaler(const LossScaleConfig& config) : config_(config) {
 }
 
 bool LossScaler::update(bool overflow) {
+  skipped_in_a_row_ = overflow ? skipped_in_a_row_ + 1 : 0;
   if (config_.static_scale > 0) return !overflow;
   if (overflow) {
     state_.growth_tracker = 0;

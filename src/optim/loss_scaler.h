@@ -18,6 +18,8 @@ struct LossScaleConfig {
   double min_scale = 1;                 // --min-loss-scale
   int64_t window = 1000;                // --loss-scale-window
   int64_t hysteresis = 2;               // --hysteresis
+  // A dynamic scale reaches --min-loss-scale 1 from 2^32 within about 34 skipped steps.
+  int64_t max_skipped_steps = 100;  // --max-skipped-steps (0: no limit)
 
   // The flags above, bound to this instance (core/flags.h; optim/optim_flags.cpp).
   flags::Table flags();
@@ -32,6 +34,13 @@ class LossScaler {
   // After a step's backward: whether its gradients overflowed. Returns whether the optimizer may
   // step (no overflow), and updates a dynamic scale.
   bool update(bool overflow);
+  // Overflowing steps since the last clean one, counted by update() in this process (a resumed
+  // run counts from its first step; not part of State).
+  int64_t skipped_in_a_row() const { return skipped_in_a_row_; }
+  // True when --max-skipped-steps is set and that many steps in a row were skipped.
+  bool too_many_skipped() const {
+    return config_.max_skipped_steps > 0 && skipped_in_a_row_ >= config_.max_skipped_steps;
+  }
 
   // What a checkpoint keeps so that a resumed run scales exactly as an uninterrupted one.
   struct State {
@@ -53,6 +62,7 @@ class LossScaler {
  private:
   LossScaleConfig config_;
   State state_;
+  int64_t skipped_in_a_row_ = 0;
 };
 
 }  // namespace ascent

@@ -73,6 +73,11 @@ flags::Table LossScaleConfig::flags() {
   t.add("--hysteresis", hysteresis,
         "with --fp16: overflowing steps before the dynamic scale halves (2)")
       .check(flags::at_least(1));
+  // fp16 skip limit: a run whose every step overflows stops instead of skipping forever.
+  t.add("--max-skipped-steps", max_skipped_steps,
+        "with --fp16: stop with an error after this many overflowing (skipped) steps in a row "
+        "(0: never stop)")
+      .check(flags::at_least(0));
   return t;
 }
 

@@ -14,6 +14,20 @@ flags::Table RunConfig::flags() {
   t.add("--eval-iters", eval_iters).check(flags::at_least(0));
   t.add("--log-interval", log_interval).check(flags::positive());
   t.add("--metrics-file", metrics_file, "JSON lines, one per iteration");
+  // Clean stops: save and exit 0 (train/trainer.cpp, Trainer::exit_reason).
+  t.add("--exit-signal-handler", exit_signal_handler,
+        "on SIGTERM, SIGINT, SIGHUP or SIGUSR1 finish the iteration, save (--save) and exit 0; a "
+        "second signal ends the process at once (--exit-signal-handler=false: die at once)");
+  t.add("--exit-interval", exit_interval,
+        "save (--save) and exit 0 after an iteration that is a multiple of this (0: never)")
+      .check(flags::at_least(0));
+  t.add("--exit-duration-in-mins", exit_duration_in_mins,
+        "save (--save) and exit 0 after the first iteration that ends past this many minutes "
+        "since start-up (0: never)")
+      .check(flags::at_least(0));
+  // Model size against memory (train/memory_check.h).
+  t.add("--skip-memory-check", skip_memory_check,
+        "allocate even when weights, gradients and optimizer state exceed the available memory");
   return t;
 }
 

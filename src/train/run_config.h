@@ -16,6 +16,13 @@ struct RunConfig {
   bool finetune = false;  // --load weights only, start at iteration 0
   int64_t eval_interval = 0, eval_iters = 10, log_interval = 10;
   std::string metrics_file;  // JSON lines, one per iteration
+  // Clean stops (Megatron's names): save a checkpoint and exit 0 on a signal, every N iterations
+  // or after M minutes.
+  bool exit_signal_handler = true;
+  int64_t exit_interval = 0;
+  double exit_duration_in_mins = 0;
+  // Model size against memory: refuse a model state larger than the memory available.
+  bool skip_memory_check = false;
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();

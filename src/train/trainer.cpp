@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <fmt/format.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "core/stop_signals.h"
 #include "core/timer.h"
 #include "kernels/peak.h"
 #include "optim/grad_clip.h"
@@ -16,6 +18,7 @@
 #include "parallel/pp/pipeline_runner.h"
 #include "parallel/pp/schedule.h"
 #include "train/layout_report.h"
+#include "train/memory_check.h"
 #include "train/stage_model.h"
 #include "train/train_data.h"
 
@@ -100,9 +103,12 @@ void Trainer::build_weights(const ModelConfig& cfg) {
   mp_ = args_.model_parallel();
   mp_.validate(cfg);
   const int tp_rank = topo_ ? topo_->tp_rank() : 0, pp_rank = topo_ ? topo_->pp_rank() : 0;
-  weights_ =
-      std::make_unique<ModelWeights>(cfg, args_.compute_dtype(), mp_.shard(cfg, tp_rank, pp_rank),
-                                     parallel::dp::residency_for(args_.zero()));
+  const ShardSpec shard = mp_.shard(cfg, tp_rank, pp_rank);
+  // Refuse before allocating a model that cannot fit (--skip-memory-check: try anyway).
+  if (!args_.run.skip_memory_check)
+    check_model_state_fits(model_state_need(args_, cfg, shard, topo_.get()), available_memory());
+  weights_ = std::make_unique<ModelWeights>(cfg, args_.compute_dtype(), shard,
+                                            parallel::dp::residency_for(args_.zero()));
   parallel::dp::GradSyncConfig sc;
   sc.zero_stage = args_.zero();
   sc.sequence_parallel = args_.parallel.sequence_parallel;
@@ -249,11 +255,24 @@ void Trainer::update(IterationStats& s, double loss_scale) {
   s.loss_scale = loss_scale;
   s.skipped = scaler_ && !scaler_->update(!std::isfinite(scaled_norm));
   s.lr = args_.lr.at(optimizer_->steps() + 1);
-  if (s.skipped) return;
+  if (s.skipped) {
+    check_skipped_steps(s.iteration);
+    return;
+  }
   const float clip =
       static_cast<float>(clip_coefficient(s.grad_norm, args_.optim.clip_grad) / loss_scale);
   optimizer_->step(*weights_, s.lr, clip, sync_->optimizer_grad());
   sync_->after_step();
+}
+
+void Trainer::check_skipped_steps(int64_t iteration) const {
+  if (!scaler_->too_many_skipped()) return;
+  // Every rank skips alike (the same reduced norm), so all stop at the same iteration.
+  throw error("[train] iteration ", iteration, ": ", scaler_->skipped_in_a_row(),
+              " steps in a row overflowed in fp16 and were skipped (--max-skipped-steps ",
+              args_.loss_scale.max_skipped_steps, "); the loss scale is now ", scaler_->scale(),
+              " (--min-loss-scale ", args_.loss_scale.min_scale,
+              "). Lower --lr, lower --initial-loss-scale, or train with --bf16");
 }
 
 double Trainer::evaluate() {
@@ -298,6 +317,34 @@ void Trainer::log_start() const {
         "score matrix is stored; its backward recomputes the probabilities)");
 }
 
+std::string Trainer::exit_reason() const {
+  const RunConfig& r = args_.run;
+  if (r.exit_interval > 0 && iteration_ % r.exit_interval == 0)
+    return fmt::format("--exit-interval {}", r.exit_interval);
+  if (!r.exit_signal_handler && r.exit_duration_in_mins <= 0) return "";
+  // One all-reduce of two integers per iteration, so that every rank stops after the same one.
+  const double minutes = started_.seconds() / 60.0;
+  int64_t v[2] = {r.exit_signal_handler ? StopSignals::received() : 0,
+                  r.exit_duration_in_mins > 0 && minutes >= r.exit_duration_in_mins};
+  if (distributed()) topo_->world().all_reduce(v, 2, parallel::ReduceOp::Max);
+  if (v[0] != 0) return signal_name(static_cast<int>(v[0])) + " received";
+  if (v[1] != 0)
+    return fmt::format("--exit-duration-in-mins {:g} ({:.2f} minutes since start-up)",
+                       r.exit_duration_in_mins, minutes);
+  return "";
+}
+
+void Trainer::exit_early(const std::string& reason, bool saved) {
+  if (args_.run.save.empty()) {
+    ASCENT_LOG_WARN("{}: exiting at iteration {}; no checkpoint saved (no --save)", reason,
+                    iteration_);
+    return;
+  }
+  if (!saved) save();
+  ASCENT_LOG_INFO("{}: exiting at iteration {}; resume with --load {}", reason, iteration_,
+                  args_.run.save);
+}
+
 const std::vector<IterationStats>& Trainer::run() {
   log_start();
   while (iteration_ < args_.run.train_iters) {
@@ -305,11 +352,19 @@ const std::vector<IterationStats>& Trainer::run() {
     history_.push_back(s);
     log_->write(s, train_batches_->consumed());
     const bool more = iteration_ < args_.run.train_iters;
-    if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0 && more)
+    if (!more) break;  // the end below evaluates and saves
+    if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0)
       ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
+    bool saved = false;
     if (!args_.run.save.empty() && args_.run.save_interval > 0 &&
-        iteration_ % args_.run.save_interval == 0 && more)
+        iteration_ % args_.run.save_interval == 0) {
       save();
+      saved = true;
+    }
+    if (const std::string reason = exit_reason(); !reason.empty()) {
+      exit_early(reason, saved);
+      return history_;
+    }
   }
   const double v = evaluate();
   if (!std::isnan(v))

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "checkpoint/ascent_checkpoint.h"
+#include "core/timer.h"
 #include "data/batch.h"
 #include "model/transformer.h"
 #include "model/weights.h"
@@ -76,6 +77,13 @@ class Trainer {
   void sum_step_totals(const TrainStageModel& stage, IterationStats& s) const;
   // Norm, loss-scale bookkeeping, clipping and the optimizer step (skipped on fp16 overflow).
   void update(IterationStats& s, double loss_scale);
+  // fp16: throws once --max-skipped-steps steps in a row were skipped.
+  void check_skipped_steps(int64_t iteration) const;
+  // Why the run stops after this iteration, the same on every rank: a stop signal received by
+  // any rank (--exit-signal-handler), --exit-interval or --exit-duration-in-mins; "" to go on.
+  std::string exit_reason() const;
+  // Saves (unless `saved` already, or without --save) and logs why and where the run stopped.
+  void exit_early(const std::string& reason, bool saved);
   // Bytes handed to the TP, DP and PP groups so far (zeros in a single process).
   std::vector<int64_t> comm_bytes() const;
   void save();
@@ -85,6 +93,7 @@ class Trainer {
   int dp_rank() const { return topo_ ? topo_->dp_rank() : 0; }
 
   TrainArgs args_;
+  Timer started_;  // --exit-duration-in-mins counts from construction (start-up and loading)
   // Parallel layout; null in a single process without MPI.
   std::unique_ptr<parallel::Watchdog> watchdog_;
   std::unique_ptr<parallel::Topology> topo_;

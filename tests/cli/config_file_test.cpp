@@ -56,11 +56,23 @@ TEST(ConfigFile, ReadsValuesArraysAndSwitches) {
                       "lr = -1.5e-3\n"
                       "bf16 = true\n"
                       "fp16 = false\n");
-  const std::vector<std::string> want = {
-      "ascent", "train", "--model", "tiny-gqa",    "--data-path",
-      "1",      "a b",   "0.5",     "c\xC3\xA9\"", "--train-iters",
-      "1000",   "--lr",  "-1.5e-3", "--bf16",      "--seq-length",
-      "8"};
+  const std::vector<std::string> want = {"ascent",
+                                         "train",
+                                         "--model",
+                                         "tiny-gqa",
+                                         "--data-path",
+                                         "1",
+                                         "a b",
+                                         "0.5",
+                                         "c\xC3\xA9\"",
+                                         "--train-iters",
+                                         "1000",
+                                         "--lr",
+                                         "-1.5e-3",
+                                         "--bf16",
+                                         "--fp16=false",
+                                         "--seq-length",
+                                         "8"};
   EXPECT_EQ(expand(dir / "run.toml", nullptr, {"--seq-length", "8"}), want);
 }
 

@@ -123,6 +123,7 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "min-loss-scale",
                                           "loss-scale-window",
                                           "hysteresis",
+                                          "max-skipped-steps",
                                           "seed",
                                           "save",
                                           "save-interval",
@@ -132,6 +133,10 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "eval-iters",
                                           "log-interval",
                                           "metrics-file",
+                                          "exit-signal-handler",
+                                          "exit-interval",
+                                          "exit-duration-in-mins",
+                                          "skip-memory-check",
                                           "tensor-model-parallel-size",
                                           "pipeline-model-parallel-size",
                                           "sequence-parallel",
@@ -198,6 +203,33 @@ TEST(TrainFlags, ConfigFileRoundTrip) {
   TrainArgs got;
   parse(got, words);
   EXPECT_EQ(got.to_json(), want.to_json());
+}
+
+// A switch that is on by default (--exit-signal-handler) turns off with =false, on the command
+// line and in a config file; a later `true` wins again.
+TEST(TrainFlags, DefaultOnSwitchTurnsOffOnTheCommandLineAndInAConfigFile) {
+  TrainArgs cmdline;
+  ASSERT_TRUE(cmdline.run.exit_signal_handler);
+  parse(cmdline, {"--exit-signal-handler=false"});
+  EXPECT_FALSE(cmdline.run.exit_signal_handler);
+
+  const std::filesystem::path dir = std::filesystem::path(ASCENT_BINARY_DIR) / "cli_test_tmp";
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "off.toml").string();
+  std::ofstream(file) << "exit-signal-handler = false\nbf16 = false\n";
+  for (const bool again : {false, true}) {
+    std::vector<std::string> argv_words = {"ascent", "train", "--config", file};
+    if (again) argv_words.push_back("--exit-signal-handler");
+    std::vector<char*> argv;
+    for (std::string& w : argv_words) argv.push_back(w.data());
+    std::vector<std::string> words =
+        cli::expand_config_files(static_cast<int>(argv.size()), argv.data());
+    words.erase(words.begin(), words.begin() + 2);
+    TrainArgs got;
+    parse(got, words);
+    EXPECT_EQ(got.run.exit_signal_handler, again);
+    EXPECT_FALSE(got.precision.bf16);
+  }
 }
 
 // A rule broken by a far-off value reports the flag by name, in its subsystem's words.

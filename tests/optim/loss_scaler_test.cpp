@@ -85,6 +85,30 @@ TEST(LossScaler, BadConfigNamesTheFlag) {
   expect_error([&] { LossScaler s(c); }, {"--loss-scale"});
 }
 
+TEST(LossScaler, CountsSkippedStepsInARowUpToTheLimit) {
+  LossScaleConfig c;
+  c.max_skipped_steps = 3;
+  LossScaler s(c);
+  s.update(true);
+  s.update(true);
+  EXPECT_EQ(s.skipped_in_a_row(), 2);
+  EXPECT_FALSE(s.too_many_skipped());
+  s.update(false);  // a clean step starts the count over
+  EXPECT_EQ(s.skipped_in_a_row(), 0);
+  for (int i = 0; i < 3; ++i) s.update(true);
+  EXPECT_TRUE(s.too_many_skipped());
+  // A static scale counts alike; 0 means no limit.
+  c.static_scale = 8;
+  c.max_skipped_steps = 0;
+  LossScaler fixed(c);
+  for (int i = 0; i < 1000; ++i) fixed.update(true);
+  EXPECT_EQ(fixed.skipped_in_a_row(), 1000);
+  EXPECT_FALSE(fixed.too_many_skipped());
+  c = {};
+  c.max_skipped_steps = -1;
+  expect_error([&] { LossScaler bad(c); }, {"--max-skipped-steps"});
+}
+
 // The keys and values the trainer wrote by hand before to_json() existed (trainer.cpp save()).
 nlohmann::json hand_written_state(const LossScaler::State& ls) {
   return {{"scale", ls.scale},

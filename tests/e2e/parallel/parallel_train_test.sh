@@ -17,6 +17,11 @@
 #                   --distributed-timeout-minutes 0.05, naming the blocked operation); no process
 #                   of the job is left behind
 #   flags           ranks started with different --lr: a clear error naming the flag
+#   sigterm, sigusr1  a TP2 job stops cleanly: SIGTERM sent to rank 1 alone (as a scheduler signals
+#                   the ranks), or SIGUSR1 sent to mpirun (which forwards it to every rank); every
+#                   rank finishes the iteration, saves it and exits 0; sigterm: the run resumed
+#                   from there to iteration 10 equals an uninterrupted one exactly (metrics and
+#                   checkpoint files)
 #   eval-LAYOUT     validation losses (after iteration 1 and at the end, 2 global batches each)
 #                   under LAYOUT equal the single-process ones: evaluation runs through the
 #                   pipeline runner's forward-only mode
@@ -173,8 +178,64 @@ fault() {
   echo "ok ($1): exit status $rc, $took s after the signal (started $((t0 - start)) s into the run)"
 }
 
+# clean_stop SIGNAL: see the header.
+clean_stop() {
+  local sig=$1 dir="$work/$model/clean-stop-$1"
+  local tag="ascent-train-stop-$$-$RANDOM"  # on the ranks' command lines (--save), to find them
+  rm -rf "$dir"; mkdir -p "$dir"
+  local tp=(--tensor-model-parallel-size 2) ckpt="$dir/$tag"
+  timeout -s KILL 120 "$mpiexec" --timeout 90 --bind-to none -np 2 "$ascent" train "${common[@]}" \
+    "${batch[@]}" "${dropout[@]}" "${tp[@]}" --train-iters 100000 --metrics-file "$dir/first.jsonl" \
+    --distributed-timeout-minutes 2 --save "$ckpt" >"$dir/first.out" 2>&1 &
+  local job=$!
+  for _ in $(seq 600); do [ -s "$dir/first.jsonl" ] && [ "$(wc -l <"$dir/first.jsonl")" -ge 2 ] && break; sleep 0.1; done
+  [ -s "$dir/first.jsonl" ] || { kill -KILL $job; cat "$dir/first.out"; echo "FAIL: the job never trained"; exit 1; }
+  local t0; t0=$(date +%s.%N)
+  if [ "$sig" = sigterm ]; then
+    local victim
+    victim=$( (grep -als -- "${tag%-*}[-]${tag##*-}" /proc/[0-9]*/cmdline || true) |
+             sed 's#/proc/\([0-9]*\)/cmdline#\1#' |
+             while read -r p; do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = ascent ] && echo "$p"; done |
+             sort -n | sed -n 2p)
+    [ -n "$victim" ] || { kill -KILL $job; echo "FAIL: no rank found"; exit 1; }
+    kill -TERM "$victim"
+  else
+    local launcher  # mpirun, the child of timeout
+    launcher=$(ps -o pid= --ppid $job | tr -d ' ')
+    [ -n "$launcher" ] || { kill -KILL $job; echo "FAIL: no mpirun found"; exit 1; }
+    kill -USR1 "$launcher"
+  fi
+  local rc=0
+  wait $job || rc=$?
+  local took; took=$(python3 -c "import time; print(f'{time.time() - $t0:.2f}')")
+  [ "$rc" = 0 ] || { cat "$dir/first.out"; echo "FAIL: exit status $rc"; exit 1; }
+  local reached; reached=$(wc -l <"$dir/first.jsonl")
+  [ "$reached" -lt 10 ] || { echo "FAIL: reached $reached before the signal took effect"; exit 1; }
+  [ "$(cat "$ckpt/latest_checkpointed_iteration.txt")" = "$reached" ] || {
+    cat "$dir/first.out"; echo "FAIL: no checkpoint at iteration $reached"; exit 1; }
+  local name; name=$([ "$sig" = sigterm ] && echo SIGTERM || echo SIGUSR1)
+  grep -q "$name received: exiting at iteration $reached" "$dir/first.out" || {
+    cat "$dir/first.out"; echo "FAIL: no exit message"; exit 1; }
+  if [ "$sig" = sigusr1 ]; then
+    echo "ok ($sig): exit 0 $took s after the signal, checkpoint at iteration $reached"
+    return
+  fi
+  run 2 "$dir/full.jsonl" "${batch[@]}" "${dropout[@]}" "${tp[@]}" --train-iters 10 \
+    --save "$dir/full"
+  run 2 "$dir/resumed.jsonl" "${batch[@]}" "${dropout[@]}" "${tp[@]}" --train-iters 10 \
+    --load "$ckpt" --save "$ckpt"
+  compare "$dir/resumed.jsonl" "$dir/full.jsonl" 0 $((reached + 1))
+  for f in "$dir/full/iter_0000010"/*.safetensors; do
+    cmp "$f" "$ckpt/iter_0000010/$(basename "$f")" || { echo "FAIL: final checkpoints differ"; exit 1; }
+  done
+  echo "ok ($sig): exit 0 $took s after the signal, checkpoint at iteration $reached; resumed run identical"
+}
+
 mkdir -p "$work/$model"
 case $case in
+  sigterm|sigusr1)
+    clean_stop "$case"
+    ;;
   kill|stop)
     fault "$case"
     ;;
