@@ -12,6 +12,7 @@
 
 #include "checkpoint/ascent_checkpoint.h"
 #include "checkpoint/hf_config.h"
+#include "checkpoint/save_dir.h"
 #include "cli/commands.h"
 #include "cli/demo.h"
 #include "cli/flag_registration.h"
@@ -71,6 +72,12 @@ void run_training(TrainArgs args) {
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
   try {
+    // Start-up recovery of --save (stale temporary directories, an interrupted re-save), before
+    // any rank opens a checkpoint that it might rename (checkpoint/save_dir.h).
+    if (!args.run.save.empty()) {
+      if (rank == 0) recover_save_dir(args.run.save);
+      if (mpi) MPI_Barrier(MPI_COMM_WORLD);
+    }
     std::optional<CheckpointInfo> checkpoint;
     const ModelConfig cfg = resolve_model(args, checkpoint);
     if (rank == 0) write_run_config(args);

@@ -14,6 +14,11 @@ flags::Table RunConfig::flags() {
   t.add("--eval-iters", eval_iters).check(flags::at_least(0));
   t.add("--log-interval", log_interval).check(flags::positive());
   t.add("--metrics-file", metrics_file, "JSON lines, one per iteration");
+  // Checkpoint retention (save protocol).
+  t.add("--keep-last-checkpoints", keep_last_checkpoints,
+        "after each save, delete older checkpoints so that N remain (never the one "
+        "latest_checkpointed_iteration.txt names); 0 keeps all")
+      .check(flags::at_least(0));
   return t;
 }
 

@@ -17,6 +17,9 @@ struct RunConfig {
   int64_t eval_interval = 0, eval_iters = 10, log_interval = 10;
   std::string metrics_file;  // JSON lines, one per iteration
 
+  // Checkpoint retention (save protocol): how many complete checkpoints to keep; 0 keeps all.
+  int64_t keep_last_checkpoints = 0;
+
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();
   // Throws "[train] --flag ..." for a value out of range.
