@@ -85,6 +85,10 @@ Scenario scenario(const std::string& name) {
   return {resave.setup, resave.faulty, "checkpoint.exchange:einval,"};
 }
 
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.scenario << " killed at " << c.failpoint << ", loads " << c.loads;
+}
+
 class SaveFailpoint : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(SaveFailpoint, KilledThereLoadsTheNewestCompleteCheckpoint) {
