@@ -132,6 +132,7 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "eval-iters",
                                           "log-interval",
                                           "metrics-file",
+                                          "keep-last-checkpoints",
                                           "tensor-model-parallel-size",
                                           "pipeline-model-parallel-size",
                                           "sequence-parallel",

@@ -13,9 +13,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "../train/train_test_util.h"
 #include "checkpoint/ascent_checkpoint.h"
 #include "checkpoint/save_dir.h"
-#include "train_test_util.h"
 
 namespace ascent {
 namespace {
