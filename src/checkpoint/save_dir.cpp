@@ -56,8 +56,8 @@ void rename_or_throw(const fs::path& from, const fs::path& to) {
                 std::strerror(errno));
 }
 
-// A tag whose writer is gone: a pid that is no live process, or this process (at start-up it
-// has not begun to save; containers reuse pids).
+// A tag whose writer is gone: a pid that is no process or a zombie, or this process (at start-up
+// it has not begun to save; containers reuse pids).
 void fsync_directory(const fs::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return;
@@ -69,7 +69,15 @@ bool writer_gone(const std::string& tag) {
   if (!all_digits(tag) || tag.size() > 9) return false;  // not ours to judge
   const pid_t pid = static_cast<pid_t>(std::stol(tag));
   if (pid == ::getpid()) return true;
-  return ::kill(pid, 0) != 0 && errno == ESRCH;
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  // A zombie has finished too (its parent, in a container often a PID 1 that does not reap,
+  // has not collected it yet).
+  std::ifstream stat("/proc/" + tag + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         (line[paren + 2] == 'Z' || line[paren + 2] == 'X');
 }
 
 std::string megabytes(const fs::path& dir) {

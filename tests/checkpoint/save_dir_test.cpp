@@ -150,13 +150,22 @@ TEST(SaveDir, StartupRecoveryRemovesWhatDeadWritersLeftAndRestoresAReSave) {
   const fs::path save = dir / "ckpt";
   save_tiny(save.string(), 1);
   const std::string dead = dead_pid(), live = std::to_string(getppid());
+  // A finished child not yet reaped (as under a PID 1 that does not reap): gone too.
+  const pid_t zombie = fork();
+  if (zombie == 0) _exit(0);
+  while (testing::read_text("/proc/" + std::to_string(zombie) + "/stat").find(") Z") ==
+         std::string::npos)
+    usleep(1000);
+  fs::copy(save / "iter_0000001", save / ("iter_0000005.tmp." + std::to_string(zombie)),
+           fs::copy_options::recursive);
   for (const std::string& d :
        {"iter_0000002.tmp." + dead, "iter_0000002.tmp." + live, std::string("iter_0000002.tmp.abc"),
         "iter_0000001.old." + dead, "iter_0000004.del." + dead})
     fs::copy(save / "iter_0000001", save / d, fs::copy_options::recursive);
   fs::copy(save / "iter_0000001", save / ("iter_0000003.old." + dead), fs::copy_options::recursive);
   const std::vector<std::string> lines = recover_save_dir(save.string());
-  EXPECT_EQ(lines.size(), 4u);
+  waitpid(zombie, nullptr, 0);
+  EXPECT_EQ(lines.size(), 5u);
   EXPECT_EQ(names(save.string()),
             (std::vector<std::string>{"iter_0000001", "iter_0000002.tmp." + live,
                                       "iter_0000002.tmp.abc", "iter_0000003", kLatestMarker}));
