@@ -39,8 +39,9 @@ ascent_parallel_train_test(gqa eval-pp4vpp)
 ascent_parallel_train_test(bloom eval-tp2pp2)
 ascent_parallel_train_test(gqa resume-single-tp2)
 ascent_parallel_train_test(bloom resume-dp2zero3-tp2pp2)
-# A killed or stopped rank ends the whole job; ranks with different flags refuse to start.
-foreach(case kill stop flags)
+# A killed or stopped rank ends the whole job; ranks with different flags refuse to start; a rank
+# killed while saving leaves the previous checkpoint to resume from (save protocol).
+foreach(case kill stop flags savekill)
   ascent_parallel_train_test(gqa ${case})
 endforeach()
 # A stop signal (to one rank, or SIGUSR1 to mpirun): every rank saves the same iteration, exits 0.

@@ -16,7 +16,9 @@
 
 #include "checkpoint/model_config_json.h"
 #include "checkpoint/safetensors.h"
+#include "checkpoint/save_dir.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "model/shard_copy.h"
 
 namespace fs = std::filesystem;
@@ -24,20 +26,29 @@ namespace fs = std::filesystem;
 namespace ascent {
 namespace {
 
-constexpr const char* kMarker = "latest_checkpointed_iteration.txt";
+constexpr const char* kMarker = kLatestMarker;
 constexpr const char* kWholeFile = "rank_00000.safetensors";  // before sharding existed
 
-std::string iter_name(int64_t iteration) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "iter_%07lld", static_cast<long long>(iteration));
-  return buf;
-}
+std::string iter_name(int64_t iteration) { return checkpoint_dir_name(iteration); }
 
-void fsync_path(const fs::path& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+void fsync_dir(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
+}
+
+// Runs the steps of a save that precede its commit; on an error (a full disk, say) removes the
+// temporary directory, so that a failed save leaves nothing behind, and rethrows.
+template <class Steps>
+void removing_tmp_on_error(const fs::path& tmp_dir, Steps&& steps) {
+  try {
+    steps();
+  } catch (const Error&) {
+    std::error_code ec;
+    fs::remove_all(tmp_dir, ec);
+    throw;
+  }
 }
 
 std::string hash_file(const fs::path& p, uint64_t* size) {
@@ -153,11 +164,13 @@ PendingCheckpoint pending_checkpoint(const std::string& save_dir, int64_t iterat
   PendingCheckpoint p;
   p.save_dir = save_dir;
   p.iteration = iteration;
+  p.tag = tag;
   p.tmp_dir = (fs::path(save_dir) / (iter_name(iteration) + ".tmp." + tag)).string();
   return p;
 }
 
 void begin_checkpoint(const PendingCheckpoint& p) {
+  checkpoint_step("checkpoint.begin", p.tmp_dir);
   fs::create_directories(p.save_dir);
   fs::remove_all(p.tmp_dir);
   fs::create_directories(p.tmp_dir);
@@ -194,6 +207,7 @@ std::string save_checkpoint_shard(const PendingCheckpoint& p, const ModelConfig&
   }
   for (const ParamSpec& e : expected.specs())
     if (!seen.count(e.name)) throw error(where, "the parts of the shard lack tensor ", e.name);
+  checkpoint_step("checkpoint.write_shard", fs::path(p.tmp_dir) / file);
   safetensors::write((fs::path(p.tmp_dir) / file).string(), refs,
                      {{"format", "ascent"},
                       {"tp_rank", std::to_string(tp_rank)},
@@ -208,12 +222,15 @@ std::string save_checkpoint_shard(const PendingCheckpoint& p, const CheckpointLa
                                std::span<const ShardPart>(&part, 1));
 }
 
-void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
-                       const CheckpointLayout& layout,
-                       const std::vector<std::string>& optimizer_state, const TrainState& state) {
-  const fs::path root(p.save_dir), tmp_dir(p.tmp_dir);
+namespace {
+
+// metadata.json of a checkpoint whose shard files are all in tmp_dir; `files` gets their names.
+nlohmann::json checkpoint_metadata(const fs::path& tmp_dir, const ModelConfig& cfg,
+                                   const CheckpointLayout& layout,
+                                   const std::vector<std::string>& optimizer_state,
+                                   const TrainState& state, std::vector<std::string>& files) {
   const ModelParallelConfig& mp = layout.model_parallel;
-  nlohmann::json files = nlohmann::json::array(), shards = nlohmann::json::array();
+  nlohmann::json shards = nlohmann::json::array();
   for (const ShardOf& sh : all_shards(cfg, mp)) {
     const std::string file = shard_file_name(sh.tp_rank, sh.pp_rank, mp.tensor_model_parallel_size);
     if (!fs::exists(tmp_dir / file))
@@ -238,8 +255,7 @@ void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
     tensors[s.name] = {{"global_shape", s.global_shape}, {"split", split_name(s.split_dim)}};
   nlohmann::json lj = layout_to_json(layout);
   lj["files"] = files;
-
-  nlohmann::json meta = {
+  return {
       {"format", "ascent-checkpoint"},
       {"version", 2},
       {"iteration", state.iteration},
@@ -254,32 +270,44 @@ void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
       {"tensors", tensors},
       {"shards", shards},
   };
-  write_text(tmp_dir / "metadata.json", meta.dump(2) + "\n");
+}
 
-  nlohmann::json manifest = nlohmann::json::object();
-  std::vector<std::string> listed = files.get<std::vector<std::string>>();
-  listed.push_back("metadata.json");
-  for (const std::string& f : listed) {
-    uint64_t size = 0;
-    const std::string h = hash_file(tmp_dir / f, &size);
-    manifest[f] = {{"size", size}, {"xxh3_64", h}};
-  }
-  write_text(tmp_dir / "manifest.json", nlohmann::json({{"files", manifest}}).dump(2) + "\n");
-  fsync_path(tmp_dir, true);
+}  // namespace
 
-  // Replace an older directory of the same iteration, then commit through the marker.
-  const std::string name = iter_name(p.iteration);
-  const fs::path final_dir = root / name;
-  if (fs::exists(final_dir)) {
-    const fs::path old = root / (name + ".old." + std::to_string(::getpid()));
-    fs::rename(final_dir, old);
-    fs::rename(tmp_dir, final_dir);
-    fs::remove_all(old);
-  } else {
-    fs::rename(tmp_dir, final_dir);
+void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
+                       const CheckpointLayout& layout,
+                       const std::vector<std::string>& optimizer_state, const TrainState& state) {
+  const fs::path root(p.save_dir), tmp_dir(p.tmp_dir);
+  removing_tmp_on_error(tmp_dir, [&] {
+    std::vector<std::string> listed;
+    const nlohmann::json meta =
+        checkpoint_metadata(tmp_dir, cfg, layout, optimizer_state, state, listed);
+    checkpoint_step("checkpoint.write_metadata", tmp_dir / "metadata.json");
+    write_text(tmp_dir / "metadata.json", meta.dump(2) + "\n");
+    // The manifest is written last: a directory holding one is complete.
+    nlohmann::json manifest = nlohmann::json::object();
+    listed.push_back("metadata.json");
+    for (const std::string& f : listed) {
+      uint64_t size = 0;
+      const std::string h = hash_file(tmp_dir / f, &size);
+      manifest[f] = {{"size", size}, {"xxh3_64", h}};
+    }
+    checkpoint_step("checkpoint.write_manifest", tmp_dir / "manifest.json");
+    write_text(tmp_dir / "manifest.json", nlohmann::json({{"files", manifest}}).dump(2) + "\n");
+    checkpoint_step("checkpoint.fsync_tmp", tmp_dir);
+    fsync_dir(tmp_dir);
+  });
+  // Into place (exchanging with an older copy of this iteration), then commit through the marker.
+  const std::string replaced =
+      install_checkpoint_dir(tmp_dir, root / iter_name(p.iteration), p.tag);
+  checkpoint_step("checkpoint.fsync_root", root);
+  fsync_dir(root);
+  checkpoint_step("checkpoint.write_marker", root / kMarker);
+  write_marker(p.save_dir, p.iteration);
+  if (!replaced.empty()) {
+    checkpoint_step("checkpoint.remove_replaced", replaced);
+    fs::remove_all(replaced);
   }
-  fsync_path(root, true);
-  write_text(root / kMarker, std::to_string(p.iteration) + "\n");
 }
 
 void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, Optimizer* opt,
@@ -291,7 +319,7 @@ void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, O
       pending_checkpoint(save_dir, state.iteration, std::to_string(::getpid()));
   begin_checkpoint(p);
   const CheckpointLayout layout;
-  save_checkpoint_shard(p, layout, 0, weights, opt);
+  removing_tmp_on_error(p.tmp_dir, [&] { save_checkpoint_shard(p, layout, 0, weights, opt); });
   TrainState st = state;
   std::vector<std::string> names;
   if (opt) {
@@ -303,7 +331,11 @@ void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, O
 
 bool is_ascent_checkpoint(const std::string& path) {
   const fs::path p(path);
-  return fs::exists(p / kMarker) || fs::exists(p / "metadata.json");
+  if (fs::exists(p / kMarker) || fs::exists(p / "metadata.json")) return true;
+  for (const SaveDirEntry& e : list_save_dir(path))
+    if (e.kind == SaveDirEntry::Kind::kCommitted || e.kind == SaveDirEntry::Kind::kReplaced)
+      if (has_manifest(e.path)) return true;
+  return false;
 }
 
 namespace {
@@ -360,24 +392,8 @@ void check_format(const nlohmann::json& meta, const std::string& what) {
                 " is not one this build reads (1 or 2)");
 }
 
-}  // namespace
-
-CheckpointInfo open_checkpoint(const std::string& path) {
-  fs::path dir(path);
-  if (fs::exists(dir / kMarker)) {
-    std::ifstream in(dir / kMarker);
-    long long it = -1;
-    if (!(in >> it) || it < 0)
-      throw error("[checkpoint] ", (dir / kMarker).string(), ": not an iteration number");
-    dir = dir / iter_name(it);
-    if (!fs::exists(dir))
-      throw error("[checkpoint] ", path, ": ", kMarker, " names ", dir.filename().string(),
-                  " which does not exist");
-  } else if (!fs::exists(dir / "metadata.json")) {
-    throw error("[checkpoint] ", path, ": no committed checkpoint (", kMarker,
-                " is missing and this is not an iter_ directory)");
-  }
-  // Every file the manifest lists must have its size and hash.
+// Opens one checkpoint directory: every file the manifest lists must have its size and hash.
+CheckpointInfo open_checkpoint_dir(const fs::path& dir) {
   const nlohmann::json manifest = read_json(dir / "manifest.json");
   if (!manifest.contains("files") || !manifest["files"].is_object() || manifest["files"].empty())
     throw error("[checkpoint] ", (dir / "manifest.json").string(), ": no files listed");
@@ -416,6 +432,57 @@ CheckpointInfo open_checkpoint(const std::string& path) {
     if (!manifest["files"].contains(f.file))
       throw error("[checkpoint] ", (dir / f.file).string(), ": shard file not in the manifest");
   return info;
+}
+
+// The newest complete checkpoint of save directory `path`: iter_N, or iter_N.old.{tag} when an
+// interrupted re-save left only that copy. `reason`: why the marker's was not taken.
+CheckpointInfo open_newest_complete(const std::string& path, const std::string& reason,
+                                    bool had_marker) {
+  std::vector<SaveDirEntry> entries = list_save_dir(path);
+  std::stable_sort(
+      entries.begin(), entries.end(), [](const SaveDirEntry& a, const SaveDirEntry& b) {
+        if (a.iteration != b.iteration) return a.iteration > b.iteration;
+        return a.kind == SaveDirEntry::Kind::kCommitted && b.kind != SaveDirEntry::Kind::kCommitted;
+      });
+  for (const SaveDirEntry& e : entries) {
+    if (e.kind != SaveDirEntry::Kind::kCommitted && e.kind != SaveDirEntry::Kind::kReplaced)
+      continue;
+    if (!has_manifest(e.path)) continue;
+    CheckpointInfo info;
+    try {
+      info = open_checkpoint_dir(e.path);
+    } catch (const Error& err) {
+      ASCENT_LOG_WARN("[checkpoint] {}: not falling back to {}: {}", path,
+                      e.path.filename().string(), err.what());
+      continue;
+    }
+    info.fallback_reason = reason;
+    ASCENT_LOG_WARN("[checkpoint] {}: {}; loading {}, the newest complete checkpoint", path, reason,
+                    e.path.filename().string());
+    return info;
+  }
+  if (!had_marker)
+    throw error("[checkpoint] ", path, ": no committed checkpoint (", kMarker,
+                " is missing and this is not an iter_ directory)");
+  throw error("[checkpoint] ", path, ": ", reason,
+              ", and no complete checkpoint is there to fall back to");
+}
+
+}  // namespace
+
+CheckpointInfo open_checkpoint(const std::string& path) {
+  const fs::path root(path);
+  const std::optional<int64_t> marker = read_marker(path);
+  if (!marker && fs::exists(root / "metadata.json")) return open_checkpoint_dir(root);
+  if (!marker) return open_newest_complete(path, std::string(kMarker) + " is missing", false);
+  const fs::path dir = root / iter_name(*marker);
+  // A manifest is written last, so a directory with one was complete: a mismatch is corruption,
+  // reported rather than silently skipped.
+  if (has_manifest(dir)) return open_checkpoint_dir(dir);
+  const std::string reason =
+      std::string(kMarker) + " names " + dir.filename().string() +
+      (fs::exists(dir) ? ", which is incomplete (no manifest.json)" : " which does not exist");
+  return open_newest_complete(path, reason, true);
 }
 
 void read_checkpoint_tensors(const CheckpointInfo& ckpt, const std::string& group,

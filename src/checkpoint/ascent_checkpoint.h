@@ -15,9 +15,12 @@
 // A single-process run writes rank_00000.safetensors holding the whole model (the format of
 // checkpoints written before sharding existed, which still load).
 //
-// Saving writes a temporary directory, fsyncs it, renames it into place and only then rewrites the
-// marker, so a crash at any point leaves the previous checkpoint loadable. Loading checks the
-// marker, the manifest (sizes and hashes) and every tensor's shape, and names what is wrong.
+// Saving writes a temporary directory, fsyncs it, renames it into place (a re-save of an iteration
+// exchanges it with the older copy) and only then rewrites the marker, so a crash at any point
+// leaves a complete checkpoint loadable (checkpoint/save_dir.h, docs/RELIABILITY.md). Loading
+// checks the marker, the manifest (sizes and hashes) and every tensor's shape, and names what is
+// wrong; when the marker names a directory that is missing or incomplete (no manifest.json), it
+// falls back to the newest complete one and says so.
 // Loading reshards: any checkpoint loads onto any ShardSpec (TP2 x PP2 -> TP1, TP1 -> TP4, PP2 ->
 // PP3 uneven, ...), each rank reading only the slices it needs.
 //
@@ -76,6 +79,7 @@ void save_checkpoint(const std::string& save_dir, const ModelWeights& weights, O
 struct PendingCheckpoint {
   std::string save_dir;
   int64_t iteration = 0;
+  std::string tag;
   std::string tmp_dir;
 };
 // Pure: every rank computes the same paths from the same arguments. `tag` must be the same on
@@ -113,7 +117,8 @@ std::string save_checkpoint_shard(const PendingCheckpoint& p, const CheckpointLa
 
 // Rank 0, after every shard file is written: checks they are all there, writes metadata.json and
 // manifest.json, renames the directory to iter_{%07d} (replacing an older one of that iteration)
-// and rewrites the marker. optimizer_state: the state names the shards hold (empty: weights only).
+// and rewrites the marker. On an error before the rename the temporary directory is removed.
+// optimizer_state: the state names the shards hold (empty: weights only).
 void commit_checkpoint(const PendingCheckpoint& p, const ModelConfig& cfg,
                        const CheckpointLayout& layout,
                        const std::vector<std::string>& optimizer_state, const TrainState& state);
@@ -133,6 +138,8 @@ struct CheckpointTensor {
 
 struct CheckpointInfo {
   std::string dir;  // the verified iter_ directory
+  // Why `dir` is not the one the marker names ("" when it is): the fallback open_checkpoint took.
+  std::string fallback_reason;
   ModelConfig config;
   TrainState state;
   bool has_optimizer = false;
@@ -143,9 +150,14 @@ struct CheckpointInfo {
 };
 
 // Resolves `path`: a save directory with latest_checkpointed_iteration.txt, or an iter_ directory
-// itself. Verifies the manifest. Throws ascent::Error "[checkpoint] <path>: ..." otherwise.
+// itself. Verifies the manifest. When the marker is missing or names a directory that is missing
+// or has no manifest.json, takes the newest complete iter_N (or iter_N.old.{tag}, the only copy
+// left by an interrupted re-save) and logs a warning saying so. Throws ascent::Error
+// "[checkpoint] <path>: ..." when nothing complete is there, or the marker's checkpoint is
+// corrupt (a size or hash that differs from its manifest).
 CheckpointInfo open_checkpoint(const std::string& path);
-// True when path looks like an ascent checkpoint (marker file or metadata.json present).
+// True when path looks like an ascent checkpoint (marker file or metadata.json present, or an
+// iter_ directory holding a manifest).
 bool is_ascent_checkpoint(const std::string& path);
 
 // Overwrites every tensor of `layout` in flat (layout.total() floats) with its slice from the

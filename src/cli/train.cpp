@@ -13,6 +13,7 @@
 
 #include "checkpoint/ascent_checkpoint.h"
 #include "checkpoint/hf_config.h"
+#include "checkpoint/save_dir.h"
 #include "cli/commands.h"
 #include "cli/demo.h"
 #include "cli/flag_registration.h"
@@ -112,6 +113,12 @@ void run_training(TrainArgs args) {
                               : "stopping after this iteration to save a checkpoint and exit",
         mpi && mpi->world_size() > 1 ? fmt::format("ascent rank {}", rank) : "ascent");
   try {
+    // Start-up recovery of --save (stale temporary directories, an interrupted re-save), before
+    // any rank opens a checkpoint that it might rename (checkpoint/save_dir.h).
+    if (!args.run.save.empty()) {
+      if (rank == 0) recover_save_dir(args.run.save);
+      if (mpi) MPI_Barrier(MPI_COMM_WORLD);
+    }
     std::optional<CheckpointInfo> checkpoint;
     const ModelConfig cfg = resolve_model(args, checkpoint, rank);
     if (rank == 0)

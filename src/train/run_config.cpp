@@ -28,6 +28,11 @@ flags::Table RunConfig::flags() {
   // Model size against memory (train/memory_check.h).
   t.add("--skip-memory-check", skip_memory_check,
         "allocate even when weights, gradients and optimizer state exceed the available memory");
+  // Checkpoint retention (save protocol).
+  t.add("--keep-last-checkpoints", keep_last_checkpoints,
+        "after each save, delete older checkpoints so that N remain (never the one "
+        "latest_checkpointed_iteration.txt names); 0 keeps all")
+      .check(flags::at_least(0));
   return t;
 }
 

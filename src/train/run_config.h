@@ -24,6 +24,9 @@ struct RunConfig {
   // Model size against memory: refuse a model state larger than the memory available.
   bool skip_memory_check = false;
 
+  // Checkpoint retention (save protocol): how many complete checkpoints to keep; 0 keeps all.
+  int64_t keep_last_checkpoints = 0;
+
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();
   // Throws "[train] --flag ..." for a value out of range.

@@ -87,6 +87,10 @@ class Trainer {
   // Bytes handed to the TP, DP and PP groups so far (zeros in a single process).
   std::vector<int64_t> comm_bytes() const;
   void save();
+  // True when the checkpoint this run would save is the one it loaded, unchanged (no step since,
+  // and the marker of --save names it): rerunning a finished job writes nothing.
+  bool already_saved() const;
+  void prune_checkpoints_after_save() const;
 
   bool distributed() const { return topo_ != nullptr; }
   int dp_size() const { return topo_ ? topo_->dp_size() : 1; }
@@ -115,6 +119,9 @@ class Trainer {
   int64_t iteration_ = 0;
   std::unique_ptr<IterationLog> log_;
   std::vector<IterationStats> history_;
+
+  // The checkpoint directory this run resumed from ("" : none, or --finetune).
+  std::string loaded_dir_;
 };
 
 }  // namespace ascent

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "checkpoint/hf_checkpoint.h"
+#include "checkpoint/save_dir.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "train/trainer.h"
@@ -49,6 +50,7 @@ void Trainer::init_or_load(const CheckpointInfo* checkpoint) {
 void Trainer::load(const CheckpointInfo& ckpt) {
   load_checkpoint(ckpt, *weights_, args_.run.finetune ? nullptr : optimizer_.get());
   if (!args_.run.finetune) {
+    loaded_dir_ = ckpt.dir;
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
     if (scaler_ && !ckpt.state.loss_scaler.is_null()) scaler_->restore_json(ckpt.state.loss_scaler);
@@ -61,7 +63,28 @@ void Trainer::load(const CheckpointInfo& ckpt) {
                   ckpt.layout.data_parallel_size, args_.run.finetune ? ", weights only" : "");
 }
 
+bool Trainer::already_saved() const {
+  if (loaded_dir_.empty()) return false;
+  std::error_code ec;
+  const fs::path target = fs::path(args_.run.save) / checkpoint_dir_name(iteration_);
+  if (!fs::equivalent(loaded_dir_, target, ec)) return false;
+  const std::optional<int64_t> marker = read_marker(args_.run.save);
+  return marker && *marker == iteration_;
+}
+
+void Trainer::prune_checkpoints_after_save() const {
+  if (args_.run.keep_last_checkpoints > 0)
+    prune_checkpoints(args_.run.save, args_.run.keep_last_checkpoints);
+}
+
 void Trainer::save() {
+  if (already_saved()) {
+    ASCENT_LOG_INFO(
+        " iteration {} is already saved in {} (resumed from it, no step since); "
+        "not saving it again",
+        iteration_, args_.run.save);
+    return;
+  }
   TrainState st;
   st.iteration = iteration_;
   st.consumed_train_samples = train_batches_->consumed();
@@ -72,6 +95,7 @@ void Trainer::save() {
   if (!distributed()) {
     save_checkpoint(args_.run.save, *weights_, optimizer_.get(), st);
     ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
+    prune_checkpoints_after_save();
     return;
   }
   // Every model-parallel rank of data-parallel rank 0 writes its shard; under ZeRO the optimizer
@@ -102,7 +126,10 @@ void Trainer::save() {
   }
   sync_->drop_unowned();
   world.barrier();
-  if (world.rank() == 0) commit_checkpoint(p, config(), layout, names, st);
+  if (world.rank() == 0) {
+    commit_checkpoint(p, config(), layout, names, st);
+    prune_checkpoints_after_save();
+  }
   world.barrier();
   ASCENT_LOG_INFO(" saved checkpoint iteration {} to {}", iteration_, args_.run.save);
 }

@@ -137,6 +137,7 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "exit-interval",
                                           "exit-duration-in-mins",
                                           "skip-memory-check",
+                                          "keep-last-checkpoints",
                                           "tensor-model-parallel-size",
                                           "pipeline-model-parallel-size",
                                           "sequence-parallel",

@@ -22,6 +22,11 @@
 #                   rank finishes the iteration, saves it and exits 0; sigterm: the run resumed
 #                   from there to iteration 10 equals an uninterrupted one exactly (metrics and
 #                   checkpoint files)
+#   savekill        a TP2 job whose rank 1 is killed while it writes its shard of iteration 4
+#                   (ASCENT_FAILPOINT=checkpoint.write_shard, ASCENT_FAILPOINT_RANK=1) ends
+#                   non-zero; a resume loads iteration 2, removes the interrupted save's
+#                   directory, reproduces the reference's iterations 3-4 and, with
+#                   --keep-last-checkpoints 1, keeps only iteration 4
 #   eval-LAYOUT     validation losses (after iteration 1 and at the end, 2 global batches each)
 #                   under LAYOUT equal the single-process ones: evaluation runs through the
 #                   pipeline runner's forward-only mode
@@ -249,6 +254,32 @@ case $case in
     fi
     grep -Eq -- "--lr 0[.]5 [(]rank 0: 0[.]001" "$out" || { cat "$out"; echo "FAIL: message"; exit 1; }
     echo "ok (flags): $(grep -m1 'flags differ' "$out")"
+    ;;
+  savekill)
+    layout tp2
+    ckpt="$work/$model/ckpt-savekill" out="$work/$model/savekill.out"
+    rm -rf "$ckpt"
+    run "$np" "$work/$model/savekill.a.jsonl" "${batch[@]}" "${dropout[@]}" "${flags[@]}" \
+      --train-iters 2 --save "$ckpt"
+    if timeout -s KILL 120 "$mpiexec" --timeout 90 --bind-to none -np "$np" \
+        -x ASCENT_FAILPOINT=checkpoint.write_shard -x ASCENT_FAILPOINT_RANK=1 \
+        "$ascent" train "${common[@]}" "${batch[@]}" "${dropout[@]}" "${flags[@]}" \
+        --train-iters 4 --load "$ckpt" --save "$ckpt" >"$out" 2>&1; then
+      cat "$out"; echo "FAIL: the job survived its killed rank"; exit 1
+    fi
+    grep -q "failpoint checkpoint.write_shard fired (rank 1)" "$out" || {
+      cat "$out"; echo "FAIL: rank 1 was not killed in the save"; exit 1; }
+    ls "$ckpt" | grep -q "^iter_0000004[.]tmp[.]" || { ls "$ckpt"; echo "FAIL: no interrupted save"; exit 1; }
+    run "$np" "$work/$model/savekill.jsonl" "${batch[@]}" "${dropout[@]}" "${flags[@]}" \
+      --train-iters 4 --load "$ckpt" --save "$ckpt" --keep-last-checkpoints 1
+    log="$work/$model/savekill.log"
+    grep -q "loaded .*iter_0000002 (iteration 2," "$log" || { cat "$log"; echo "FAIL: did not load 2"; exit 1; }
+    grep -q "removed iter_0000004[.]tmp[.]" "$log" || { cat "$log"; echo "FAIL: no clean-up"; exit 1; }
+    left=$(ls "$ckpt" | grep -E '[.](tmp|old|del)[.]' || true)
+    [ -z "$left" ] || { echo "$left"; echo "FAIL: left behind"; exit 1; }
+    [ "$(ls -d "$ckpt"/iter_* | xargs -n1 basename)" = iter_0000004 ] || {
+      ls "$ckpt"; echo "FAIL: --keep-last-checkpoints 1 kept more"; exit 1; }
+    compare "$work/$model/savekill.jsonl" "$work/$model/reference.jsonl" 1e-5 3 4
     ;;
   data)
     mkdir -p "$work/data"
