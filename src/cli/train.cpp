@@ -45,6 +45,21 @@ ModelConfig resolve_model(const TrainArgs& args, std::optional<CheckpointInfo>& 
   return model_config_from_args(args, vocab);
 }
 
+// Megatron's idiom `--save DIR --load DIR` resumes when DIR holds a checkpoint and starts from
+// scratch when it does not yet; any other --load without a checkpoint stays an error.
+void start_fresh_if_nothing_saved_yet(TrainArgs& args) {
+  const std::string& load = args.run.load;
+  if (load.empty() || args.run.save.empty() || is_ascent_checkpoint(load) ||
+      fs::exists(fs::path(load) / "config.json"))
+    return;
+  std::error_code ec;
+  if (fs::weakly_canonical(load, ec) != fs::weakly_canonical(args.run.save, ec)) return;
+  ASCENT_LOG_INFO("[train] --load {}: no checkpoint there yet (it is also --save); starting from "
+                  "random weights",
+                  load);
+  args.run.load.clear();
+}
+
 void write_run_config(const TrainArgs& args) {
   if (args.run.save.empty()) return;
   fs::create_directories(args.run.save);
@@ -60,7 +75,7 @@ bool launched_by_mpi() {
   return false;
 }
 
-void run_training(TrainArgs args) {
+void run_training(TrainArgs args, const std::vector<const CompatFlag*>& compat_given) {
   args.finalize();
   // MPI only when launched by mpirun or asked for a parallel layout (which then explains how to
   // launch); a plain single-process run never touches MPI.
@@ -70,6 +85,8 @@ void run_training(TrainArgs args) {
     mpi = std::make_unique<parallel::MpiEnv>(nullptr, nullptr);
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
+  if (rank == 0) log_compat_notes(compat_given);
+  start_fresh_if_nothing_saved_yet(args);
   try {
     std::optional<CheckpointInfo> checkpoint;
     const ModelConfig cfg = resolve_model(args, checkpoint);
@@ -91,16 +108,18 @@ void add_train_command(CLI::App& app) {
   // Expanded before parsing (cli/config_file.h); registered here for --help.
   cmd->add_option("--config", "TOML file whose keys are flag names; command-line flags win");
   add_flags(*cmd, args->flags());
+  // Megatron / AscendSpeed flags that change nothing here, each with its note.
+  const auto compat = std::make_shared<CompatOptions>(add_compat_flags(*cmd));
   // A flag from the config file followed by the same flag on the command line: the latter wins.
   for (CLI::Option* o : cmd->get_options())
     if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->callback([args, cmd] {
+  cmd->callback([args, cmd, compat] {
     if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
       set_log_rank(0);
       run_demo(DemoOptions{});
       return;
     }
-    run_training(*args);
+    run_training(*args, given_compat_flags(*compat));
   });
 }
 

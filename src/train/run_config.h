@@ -16,6 +16,9 @@ struct RunConfig {
   bool finetune = false;  // --load weights only, start at iteration 0
   int64_t eval_interval = 0, eval_iters = 10, log_interval = 10;
   std::string metrics_file;  // JSON lines, one per iteration
+  // Megatron's sample-based run length and partial resume (flag compatibility).
+  int64_t train_samples = 0;   // > 0: train_iters = train_samples / global batch
+  bool no_load_optim = false;  // --load: fresh optimizer state and loss scale
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();

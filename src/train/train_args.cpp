@@ -22,6 +22,13 @@ flags::Table TrainArgs::flags() {
 void TrainArgs::finalize() {
   data.finalize();
   run.validate();
+  if (run.train_samples > 0) {  // Megatron: iterations = samples / global batch, truncated
+    run.train_iters = run.train_samples / data.global_batch_size;
+    if (run.train_iters == 0)
+      throw error("[train] --train-samples ", run.train_samples,
+                  " is less than one --global-batch-size (", data.global_batch_size, ")");
+  }
+  if (optim.name == "fused_adam") optim.name = "adam";  // the same Adam (a CUDA kernel choice)
   parallel.validate_flags();
   if (parallel.optimized_pipeline && data.is_instruction_dataset)
     throw error("[train] --manual-mbs needs pretraining data (fixed-length rows)");
@@ -29,7 +36,7 @@ void TrainArgs::finalize() {
   recompute.resolve();
   precision.validate("train");
   if (precision.fp16) loss_scale.validate();
-  lr.resolve(run.train_iters);
+  lr.resolve(run.train_iters, data.global_batch_size);
   optim.validate();
 }
 
