@@ -13,7 +13,7 @@ flags::Table DataConfig::flags() {
   t.add("--global-batch-size", global_batch_size,
         "samples per optimizer step over all ranks (0: --micro-batch-size)");
   t.add("--seq-length", seq_length, "tokens per training sample").check(flags::positive());
-  t.add("--data-path", data_path, "PREFIX, or W1 PREFIX1 W2 PREFIX2 ... to blend")
+  t.add("--data-path", data_path, "PREFIX, or W1 PREFIX1 W2 PREFIX2 ... to blend (required)")
       .check(flags::holds([](const nlohmann::json& v) { return !v.empty(); }, "is required"));
   t.add("--split", split, "train,valid,test document weights");
   t.add("--tokenizer-type", tokenizer_type, "SentencePiece, PretrainedFromHF or GPT2BPETokenizer");
