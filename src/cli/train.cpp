@@ -85,7 +85,10 @@ void run_training(TrainArgs args, const std::vector<const CompatFlag*>& compat_g
     mpi = std::make_unique<parallel::MpiEnv>(nullptr, nullptr);
   const int rank = mpi ? mpi->world_rank() : 0;
   set_log_rank(rank);
-  if (rank == 0) log_compat_notes(compat_given);
+  if (rank == 0) {
+    log_compat_notes(compat_given);
+    for (const std::string& note : args.notes) ASCENT_LOG_INFO("{}", note);
+  }
   start_fresh_if_nothing_saved_yet(args);
   try {
     std::optional<CheckpointInfo> checkpoint;

@@ -29,6 +29,10 @@ void TrainArgs::finalize() {
                   " is less than one --global-batch-size (", data.global_batch_size, ")");
   }
   if (optim.name == "fused_adam") optim.name = "adam";  // the same Adam (a CUDA kernel choice)
+  if (parallel.sequence_parallel && parallel.tensor_model_parallel_size == 1) {
+    parallel.sequence_parallel = false;  // as Megatron: nothing to split without TP
+    notes.push_back("[train] --sequence-parallel: no effect with --tensor-model-parallel-size 1");
+  }
   parallel.validate_flags();
   if (parallel.optimized_pipeline && data.is_instruction_dataset)
     throw error("[train] --manual-mbs needs pretraining data (fixed-length rows)");

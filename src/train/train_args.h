@@ -5,6 +5,7 @@
 // values (to_json()) are saved into every run and checkpoint directory.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "core/flags.h"
@@ -32,6 +33,8 @@ struct TrainArgs {
   ::ascent::parallel::ParallelConfig parallel;
   RecomputeConfig recompute;  // activation recompute
   RunConfig run;              // iterations, seed, checkpoints, evaluation, logging
+  // Lines for rank 0 to print: flags finalize() adjusted as Megatron does (not a flag).
+  std::vector<std::string> notes;
 
   // Every flag, bound to this instance: the parts' tables in order (core/flags.h).
   flags::Table flags();
