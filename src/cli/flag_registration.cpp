@@ -64,7 +64,9 @@ CompatOptions add_compat_flags(CLI::App& cmd) {
         o = cmd.add_option(f.name, help)->expected(1);
         break;
       case CompatArity::Values:
-        o = cmd.add_option(f.name, help)->expected(-1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        o = cmd.add_option(f.name, help)
+                ->expected(-1)
+                ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
         break;
     }
     o->group("Megatron / AscendSpeed compatibility");

@@ -54,9 +54,10 @@ void start_fresh_if_nothing_saved_yet(TrainArgs& args) {
     return;
   std::error_code ec;
   if (fs::weakly_canonical(load, ec) != fs::weakly_canonical(args.run.save, ec)) return;
-  ASCENT_LOG_INFO("[train] --load {}: no checkpoint there yet (it is also --save); starting from "
-                  "random weights",
-                  load);
+  ASCENT_LOG_INFO(
+      "[train] --load {}: no checkpoint there yet (it is also --save); starting from "
+      "random weights",
+      load);
   args.run.load.clear();
 }
 

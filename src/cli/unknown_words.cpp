@@ -63,8 +63,7 @@ std::string quoted_list(const std::vector<std::string>& names, std::string_view 
   for (const CLI::App* s : named_subcommands(parent)) names.push_back(s->get_name());
   const std::vector<std::string> near = nearest_names(word, names);
   const std::string known = quoted_list(names, "");
-  if (near.empty())
-    throw error("unknown command '", path, word, "' (commands: ", known, ")");
+  if (near.empty()) throw error("unknown command '", path, word, "' (commands: ", known, ")");
   throw error("unknown command '", path, word, "' (did you mean ", quoted_list(near, "'"), "?)");
 }
 
@@ -80,8 +79,7 @@ void check_option(const CLI::App& cmd, const std::string& path, const std::strin
   if (near.empty())
     throw error("[", path, "] unknown option ", name, " (ascent ", path,
                 " --help lists the options)");
-  throw error("[", path, "] unknown option ", name, " (did you mean ", quoted_list(near, ""),
-              "?)");
+  throw error("[", path, "] unknown option ", name, " (did you mean ", quoted_list(near, ""), "?)");
 }
 
 }  // namespace
@@ -108,7 +106,7 @@ std::vector<std::string> nearest_names(std::string_view word, const std::vector<
 void check_words(const CLI::App& app, const std::vector<std::string>& args,
                  const ExplainRefusal& explain) {
   const CLI::App* cmd = &app;
-  std::string path;  // "tokenizer train"
+  std::string path;      // "tokenizer train"
   bool choosing = true;  // the next plain word names a subcommand of `cmd`
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& w = args[i];

@@ -99,8 +99,9 @@ std::string env_text() {
 }
 
 void add_version_commands(CLI::App& app) {
-  app.set_version_flag("--version", [] { return version_text(); },
-                       "print the version, commit, build and libraries, then exit");
+  app.set_version_flag(
+      "--version", [] { return version_text(); },
+      "print the version, commit, build and libraries, then exit");
   CLI::App* version = app.add_subcommand("version", "the same as --version");
   version->callback([] { std::printf("%s\n", version_text().c_str()); });
   CLI::App* env = app.add_subcommand(

@@ -22,8 +22,8 @@ struct LrSchedule {
   std::string decay_style = "linear";
   // Megatron's other spellings of warmup and decay lengths; resolve() turns them into iterations.
   double warmup_fraction = 0;  // > 0: warmup_iters = this * decay_iters (as Megatron, in double)
-  int64_t warmup_samples = 0;   // > 0: warmup_iters = this / global batch, rounded up
-  int64_t decay_samples = 0;    // > 0: decay_iters = this / global batch, rounded up
+  int64_t warmup_samples = 0;  // > 0: warmup_iters = this / global batch, rounded up
+  int64_t decay_samples = 0;   // > 0: decay_iters = this / global batch, rounded up
 
   float at(int64_t iteration) const;
   void validate() const;  // throws naming the offending flag

@@ -16,10 +16,8 @@ flags::Table OptimConfig::flags() {
   t.add("--adam-beta1", beta1, "Adam's first-moment decay").check(flags::in_unit_interval());
   t.add("--adam-beta2", beta2, "Adam's second-moment decay").check(flags::in_unit_interval());
   t.add("--adam-eps", eps, "Adam's denominator epsilon").check(flags::greater_than(0));
-  t.add("--weight-decay", weight_decay, "decoupled weight decay (AdamW)")
-      .check(flags::at_least(0));
-  t.add("--sgd-momentum", momentum, "momentum of --optimizer sgd")
-      .check(flags::in_unit_interval());
+  t.add("--weight-decay", weight_decay, "decoupled weight decay (AdamW)").check(flags::at_least(0));
+  t.add("--sgd-momentum", momentum, "momentum of --optimizer sgd").check(flags::in_unit_interval());
   t.add("--clip-grad", clip_grad, "global gradient norm limit (0 = off)")
       .check(flags::at_least(0))
       .reported_as("train");
@@ -80,8 +78,7 @@ void LrSchedule::resolve(int64_t train_iters, int64_t global_batch_size) {
   if (warmup_samples > 0) warmup_iters = samples_to_iters(warmup_samples, global_batch_size);
   // Megatron: warmup steps = fraction x decay steps, truncated.
   if (warmup_fraction > 0)
-    warmup_iters = static_cast<int64_t>(warmup_fraction *
-                                        static_cast<double>(decay_iters));
+    warmup_iters = static_cast<int64_t>(warmup_fraction * static_cast<double>(decay_iters));
   validate();
 }
 

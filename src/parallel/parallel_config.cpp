@@ -16,7 +16,8 @@ flags::Table ParallelConfig::flags() {
         "with TP: norms, dropout and residuals on 1/TP of the tokens per rank");
   t.add("--num-layers-per-virtual-pipeline-stage", num_layers_per_virtual_pipeline_stage,
         "interleaved pipeline: chunks of this many layers per virtual stage");
-  t.add("--manual-layers", manual_layers, "layers per pipeline stage, e.g. 5,6,6,5 (empty: an even split)");
+  t.add("--manual-layers", manual_layers,
+        "layers per pipeline stage, e.g. 5,6,6,5 (empty: an even split)");
   t.add("--optimized-pipeline", optimized_pipeline, "per-micro-batch sizes from --manual-mbs");
   t.add("--manual-mbs", manual_mbs,
         "example-config-1, example-config-2 or n1,n2,...: the micro-batch sizes of a step "

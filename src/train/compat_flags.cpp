@@ -11,7 +11,8 @@ using A = CompatArity;
 using S = CompatStatus;
 
 // Reasons shared by several rows.
-constexpr const char* kKernel = "kernel selection: ascent has one CPU kernel for this, chosen at run time";
+constexpr const char* kKernel =
+    "kernel selection: ascent has one CPU kernel for this, chosen at run time";
 constexpr const char* kDeepSpeedRecompute =
     "DeepSpeed activation-checkpointing option; recompute is ascent's own "
     "(--recompute-granularity, --recompute-method, --checkpoint-activations)";
@@ -197,7 +198,7 @@ const CompatFlag* find_compat_flag(std::string_view name) {
 }
 
 std::string compat_summary(const CompatFlag& flag) {
-  const char* kind = flag.status == CompatStatus::NoEffect ? "no effect here"
+  const char* kind = flag.status == CompatStatus::NoEffect  ? "no effect here"
                      : flag.status == CompatStatus::Ignored ? "ignored"
                                                             : "not supported";
   return fmt::format("{}: {}", kind, flag.why);

@@ -62,7 +62,9 @@ void Trainer::load(const CheckpointInfo& ckpt) {
                   ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
                   ckpt.layout.model_parallel.pipeline_model_parallel_size,
                   ckpt.layout.data_parallel_size,
-                  args_.run.finetune ? ", weights only" : optimizer_too ? "" : ", no optimizer state");
+                  args_.run.finetune ? ", weights only"
+                  : optimizer_too    ? ""
+                                     : ", no optimizer state");
 }
 
 void Trainer::save() {

@@ -1,6 +1,8 @@
 // Megatron / AscendSpeed launch flags: the compatibility table (accepted with a note, or refused
 // with the reason), the Megatron spellings that have a meaning here, unknown options and commands
 // with the nearest names, and --help text for every flag.
+#include "train/compat_flags.h"
+
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +11,6 @@
 #include "cli/flag_registration.h"
 #include "cli/unknown_words.h"
 #include "support/test_dir.h"
-#include "train/compat_flags.h"
 #include "train/train_args.h"
 
 namespace ascent {
@@ -47,9 +48,9 @@ TEST(CompatFlags, AcceptedFlagsParseAndAreReported) {
   c.parse({"--use-flash-attn", "--DDP-impl", "local", "--rampup-batch-size", "192", "16",
            "9_765_625", "--deepspeed_config=ds.json", "--zero-stage=2", "--data-impl", "mmap",
            "--seq-length", "16"});
-  EXPECT_EQ(c.given(), (std::vector<std::string>{"--use-flash-attn", "--DDP-impl",
-                                                 "--deepspeed_config", "--data-impl",
-                                                 "--rampup-batch-size"}));
+  EXPECT_EQ(c.given(),
+            (std::vector<std::string>{"--use-flash-attn", "--DDP-impl", "--deepspeed_config",
+                                      "--data-impl", "--rampup-batch-size"}));
   EXPECT_EQ(c.args.parallel.zero_stage, 2);
   EXPECT_EQ(c.args.data.seq_length, 16);
   const CompatFlag* f = find_compat_flag("--use-flash-attn");
@@ -62,13 +63,21 @@ TEST(CompatFlags, AcceptedFlagsParseAndAreReported) {
 
 TEST(CompatFlags, RefusedFlagsSayWhy) {
   TrainCli c;
-  testing::expect_error([&] { c.parse({"--vocab-file", "v.json"}); },
-                        {"[train] --vocab-file is not supported: ", "GPT2BPETokenizer"});
   testing::expect_error(
-      [&] { c.parse({"--lora-target-modules", "query_key_value", "dense", "--lora-r", "16"}); },
+      [&] {
+        c.parse({"--vocab-file", "v.json"});
+      },
+      {"[train] --vocab-file is not supported: ", "GPT2BPETokenizer"});
+  testing::expect_error(
+      [&] {
+        c.parse({"--lora-target-modules", "query_key_value", "dense", "--lora-r", "16"});
+      },
       {"[train] --lora-target-modules: LoRA fine-tuning is not supported yet"});
-  testing::expect_error([&] { c.parse({"--recomputation-layer-num", "3", "2"}); },
-                        {"--recomputation-layer-num is not supported", "--recompute-method block"});
+  testing::expect_error(
+      [&] {
+        c.parse({"--recomputation-layer-num", "3", "2"});
+      },
+      {"--recomputation-layer-num is not supported", "--recompute-method block"});
 }
 
 TEST(CompatFlags, TableIsConsistent) {
@@ -111,16 +120,28 @@ TEST(UnknownWords, OptionsAndCommands) {
   TrainCli c;
   c.app.add_subcommand("convert");
   c.app.add_subcommand("generate");
-  testing::expect_error([&] { c.parse({"--seq-lenght", "8"}); },
-                        {"[train] unknown option --seq-lenght (did you mean --seq-length?)"});
-  testing::expect_error([&] { c.parse({"--micro-batch", "8"}); },
-                        {"unknown option --micro-batch (did you mean --micro-batch-size"});
+  testing::expect_error(
+      [&] {
+        c.parse({"--seq-lenght", "8"});
+      },
+      {"[train] unknown option --seq-lenght (did you mean --seq-length?)"});
+  testing::expect_error(
+      [&] {
+        c.parse({"--micro-batch", "8"});
+      },
+      {"unknown option --micro-batch (did you mean --micro-batch-size"});
   testing::expect_error([&] { c.parse({"--zzzzzzzzzzzzzz"}); },
                         {"[train] unknown option --zzzzzzzzzzzzzz (ascent train --help lists"});
-  testing::expect_error([&] { cli::check_words(c.app, {"ascent", "trian", "--lr", "1"}); },
-                        {"unknown command 'trian' (did you mean 'train'?)"});
-  testing::expect_error([&] { cli::check_words(c.app, {"ascent", "xyzzy"}); },
-                        {"unknown command 'xyzzy' (commands: train, convert, generate)"});
+  testing::expect_error(
+      [&] {
+        cli::check_words(c.app, {"ascent", "trian", "--lr", "1"});
+      },
+      {"unknown command 'trian' (did you mean 'train'?)"});
+  testing::expect_error(
+      [&] {
+        cli::check_words(c.app, {"ascent", "xyzzy"});
+      },
+      {"unknown command 'xyzzy' (commands: train, convert, generate)"});
   testing::expect_error([&] { cli::check_words(c.app, {"ascent"}); }, {"no command given"});
   // A value word, "--name=value" and everything after a lone "--" pass.
   cli::check_words(c.app, {"ascent", "train", "--split", "train", "--lr=1", "--", "--x"});
@@ -132,9 +153,9 @@ TEST(MegatronSpellings, LengthsInSamplesAndFractions) {
            "--train-samples", "4_000", "--lr-warmup-fraction", "0.01", "--lr-decay-samples",
            "3_201", "--lr", "1e-3"});
   c.args.finalize();
-  EXPECT_EQ(c.args.run.train_iters, 500);   // 4000 / 8
-  EXPECT_EQ(c.args.lr.decay_iters, 401);    // 3201 / 8, rounded up
-  EXPECT_EQ(c.args.lr.warmup_iters, 4);     // 0.01 x 401, truncated (Megatron)
+  EXPECT_EQ(c.args.run.train_iters, 500);  // 4000 / 8
+  EXPECT_EQ(c.args.lr.decay_iters, 401);   // 3201 / 8, rounded up
+  EXPECT_EQ(c.args.lr.warmup_iters, 4);    // 0.01 x 401, truncated (Megatron)
   TrainCli s;
   s.parse({"--data-path", "x", "--global-batch-size", "8", "--micro-batch-size", "4",
            "--lr-warmup-samples", "20", "--train-iters", "50"});
@@ -218,6 +239,58 @@ TEST(TrainHelp, EveryFlagHasHelpAndDefault) {
     }
   }
   EXPECT_NE(help.find("--lr FLOAT=0.0001"), std::string::npos) << help;
+}
+
+}  // namespace
+}  // namespace ascent
+
+namespace ascent {
+namespace {
+
+std::string escape_cell(std::string s) {
+  for (size_t at = s.find('|'); at != std::string::npos; at = s.find('|', at + 2))
+    s.replace(at, 1, "\\|");
+  return s;
+}
+
+// The table of docs/FLAGS.md: every flag of `ascent train`, then every compatibility row.
+std::string render_flags_table() {
+  std::string md = "| flag | meaning here | default | status |\n| --- | --- | --- | --- |\n";
+  TrainArgs args;
+  const flags::Table table = args.flags();
+  for (const flags::Flag& f : table.flags()) {
+    const std::string def = f.is_switch() ? "off" : f.default_text.empty() ? "" : f.default_text;
+    md += "| `" + f.name + "` | " + escape_cell(f.help) + " | " + escape_cell(def) +
+          " | supported |\n";
+  }
+  for (const CompatFlag& f : compat_flags()) {
+    const char* status = f.status == CompatStatus::NoEffect  ? "accepted, no effect (note)"
+                         : f.status == CompatStatus::Ignored ? "accepted, ignored (warning)"
+                                                             : "refused (error)";
+    md += "| `" + f.name + "` | " + escape_cell(f.why) + " | | " + status + " |\n";
+  }
+  md += "| `--lora-*` | LoRA fine-tuning is not supported yet | | refused (error) |\n";
+  md += "| `--moe-*` | mixture of experts is not implemented | | refused (error) |\n";
+  return md;
+}
+
+// docs/FLAGS.md holds the rendered table between two markers; ASCENT_UPDATE_DOCS=1 rewrites it.
+TEST(FlagsDoc, TableMatchesTheFlagTables) {
+  const std::string path = std::string(ASCENT_SOURCE_DIR) + "/docs/FLAGS.md";
+  std::string doc = testing::read_text(path);
+  const std::string begin = "<!-- flags:begin -->\n", end = "<!-- flags:end -->";
+  const size_t b = doc.find(begin), e = doc.find(end);
+  ASSERT_TRUE(b != std::string::npos && e != std::string::npos) << path << ": no markers";
+  const std::string want = render_flags_table();
+  const std::string have = doc.substr(b + begin.size(), e - b - begin.size());
+  if (have != want && std::getenv("ASCENT_UPDATE_DOCS") != nullptr) {
+    doc.replace(b + begin.size(), e - b - begin.size(), want);
+    testing::write_text(path, doc);
+    return;
+  }
+  EXPECT_EQ(have, want) << path
+                        << " is stale: ASCENT_UPDATE_DOCS=1 build/cli_tests "
+                           "--gtest_filter=FlagsDoc.* rewrites its table";
 }
 
 }  // namespace

@@ -116,14 +116,14 @@ TEST(AscentWords, VersionEnvAndUnknownNames) {
   for (const char* v : {" --version", " version"}) {
     const ShellRun r = run_shell(ascent + v);
     EXPECT_EQ(r.rc, 0) << r.out;
-    for (const char* part : {"ascent 0.", "commit   ", "build    ", "oneDNN   ", "MPI      ",
-                             "CPU code "})
+    for (const char* part :
+         {"ascent 0.", "commit   ", "build    ", "oneDNN   ", "MPI      ", "CPU code "})
       EXPECT_NE(r.out.find(part), std::string::npos) << part << " not in:\n" << r.out;
   }
   const ShellRun env = run_shell("OMP_NUM_THREADS=3 ASCENT_BACKEND=cpu " + ascent + " env");
   EXPECT_EQ(env.rc, 0) << env.out;
-  for (const char* part : {"OS       Linux", "threads  ", "\n  OMP_NUM_THREADS=3",
-                           "\n  ASCENT_BACKEND=cpu"})
+  for (const char* part :
+       {"OS       Linux", "threads  ", "\n  OMP_NUM_THREADS=3", "\n  ASCENT_BACKEND=cpu"})
     EXPECT_NE(env.out.find(part), std::string::npos) << part << " not in:\n" << env.out;
   ShellRun r = run_shell(ascent + " trian --lr 1");
   EXPECT_NE(r.rc, 0);
