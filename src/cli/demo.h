@@ -4,7 +4,9 @@
 // minutes, report validation loss against the unigram baseline, save, and print samples.
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "train/compat_flags.h"
 #include "train/train_args.h"
 
 namespace ascent::cli {
@@ -16,7 +18,8 @@ struct DemoOptions {
 };
 
 void run_demo(const DemoOptions& opts);
-// `ascent train` with flags (shared with the demo).
-void run_training(TrainArgs args);
+// `ascent train` with flags (shared with the demo). `compat_given`: the compatibility-only flags
+// that were given (train/compat_flags.h), noted once by rank 0.
+void run_training(TrainArgs args, const std::vector<const CompatFlag*>& compat_given = {});
 
 }  // namespace ascent::cli

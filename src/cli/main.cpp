@@ -7,7 +7,9 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/unknown_words.h"
 #include "core/error.h"
+#include "train/compat_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ascent: train, fine-tune and run LLaMA-family models natively"};
@@ -19,8 +21,14 @@ int main(int argc, char** argv) {
   ascent::cli::add_tokenizer_command(app);
   ascent::cli::add_preprocess_command(app);
   ascent::cli::add_tokenize_command(app);
+  ascent::cli::add_version_commands(app);
   try {
     std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv, &app);
+    // Unknown commands and options get their own message, with the nearest names; a flag of
+    // Megatron's that `train` refuses says why (train/compat_flags.h).
+    ascent::cli::check_words(app, args, [](std::string_view command, std::string_view option) {
+      return command == "train" ? ascent::refusal_reason(option) : std::string();
+    });
     std::vector<char*> ptrs;
     for (std::string& a : args) ptrs.push_back(a.data());
     app.parse(static_cast<int>(ptrs.size()), ptrs.data());

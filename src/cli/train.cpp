@@ -95,7 +95,7 @@ bool launched_by_mpi() {
   return false;
 }
 
-void run_training(TrainArgs args) {
+void run_training(TrainArgs args, const std::vector<const CompatFlag*>& compat_given) {
   args.finalize();
   // MPI only when launched by mpirun or asked for a parallel layout (which then explains how to
   // launch); a plain single-process run never touches MPI.
@@ -112,6 +112,10 @@ void run_training(TrainArgs args) {
         args.run.save.empty() ? "stopping after this iteration (no --save: nothing is saved)"
                               : "stopping after this iteration to save a checkpoint and exit",
         mpi && mpi->world_size() > 1 ? fmt::format("ascent rank {}", rank) : "ascent");
+  if (rank == 0) {
+    log_compat_notes(compat_given);
+    for (const std::string& note : args.notes) ASCENT_LOG_INFO("{}", note);
+  }
   try {
     // Start-up recovery of --save (stale temporary directories, an interrupted re-save), before
     // any rank opens a checkpoint that it might rename (checkpoint/save_dir.h).
@@ -142,17 +146,19 @@ void add_train_command(CLI::App& app) {
   // Expanded before parsing (cli/config_file.h); registered here for --help.
   cmd->add_option("--config", "TOML file whose keys are flag names; command-line flags win");
   const std::vector<CLI::Option*> options = add_flags(*cmd, args->flags());
+  // Megatron / AscendSpeed flags that change nothing here, each with its note.
+  const auto compat = std::make_shared<CompatOptions>(add_compat_flags(*cmd));
   // A flag from the config file followed by the same flag on the command line: the latter wins.
   for (CLI::Option* o : cmd->get_options())
     if (o->get_items_expected_max() == 1) o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->callback([args, cmd, options] {
+  cmd->callback([args, cmd, options, compat] {
     if (cmd->get_options([](const CLI::Option* o) { return o->count() > 0; }).empty()) {
       set_log_rank(0);
       run_demo(DemoOptions{});
       return;
     }
     args->given = given_flags(args->flags(), options);
-    run_training(*args);
+    run_training(*args, given_compat_flags(*compat));
   });
 }
 

@@ -1,19 +1,25 @@
 #include "data/data_config.h"
 
+#include <filesystem>
+
 #include "core/error.h"
 
 namespace ascent::data {
 
 flags::Table DataConfig::flags() {
   flags::Table t("train");
-  t.add("--micro-batch-size", micro_batch_size).check(flags::positive());
-  t.add("--global-batch-size", global_batch_size, "default: --micro-batch-size");
-  t.add("--seq-length", seq_length).check(flags::positive());
-  t.add("--data-path", data_path, "PREFIX, or W1 PREFIX1 W2 PREFIX2 ... to blend")
+  t.add("--micro-batch-size", micro_batch_size, "samples per micro-batch on each rank")
+      .check(flags::positive());
+  t.add("--global-batch-size", global_batch_size,
+        "samples per optimizer step over all ranks (0: --micro-batch-size)");
+  t.add("--seq-length", seq_length, "tokens per training sample").check(flags::positive());
+  t.add("--data-path", data_path, "PREFIX, or W1 PREFIX1 W2 PREFIX2 ... to blend (required)")
       .check(flags::holds([](const nlohmann::json& v) { return !v.empty(); }, "is required"));
   t.add("--split", split, "train,valid,test document weights");
-  t.add("--tokenizer-type", tokenizer_type);
-  t.add("--tokenizer-name-or-path", tokenizer_name_or_path);
+  t.add("--tokenizer-type", tokenizer_type, "SentencePiece, PretrainedFromHF or GPT2BPETokenizer");
+  t.add("--tokenizer-name-or-path", tokenizer_name_or_path,
+        "tokenizer file or HF directory; it gives the vocabulary size (empty: none, "
+        "--vocab-size or the preset's)");
   t.add("--is-instruction-dataset", is_instruction_dataset,
         "--data-path PREFIX names PREFIX_packed_{input_ids,attention_mask,labels}_document "
         "(preprocess with an instruction handler); loss only on the response");
@@ -27,11 +33,23 @@ flags::Table DataConfig::flags() {
   t.add("--reset-attention-mask", reset_attention_mask,
         "pretraining: no attention across EOD tokens");
   t.add("--eod-mask-loss", eod_mask_loss, "pretraining: no loss where the input token is EOD");
+  // Megatron / AscendSpeed spellings (flag compatibility).
+  t.add("--tokenizer-model", tokenizer_name_or_path,
+        "Megatron's name of --tokenizer-name-or-path (a SentencePiece model)")
+      .not_saved();
+  t.add("--tokenizer-not-use-fast", tokenizer_not_use_fast,
+        "with --tokenizer-type PretrainedFromHF: read the directory's tokenizer.model "
+        "(HF's slow SentencePiece tokenizer), not tokenizer.json");
   return t;
 }
 
 void DataConfig::finalize() {
   if (global_batch_size == 0) global_batch_size = micro_batch_size;
+  std::error_code ec;
+  if (tokenizer_not_use_fast && tokenizer_type == "PretrainedFromHF" &&
+      std::filesystem::is_regular_file(
+          std::filesystem::path(tokenizer_name_or_path) / "tokenizer.model", ec))
+    tokenizer_type = "SentencePiece";  // the directory's slow tokenizer, as HF's use_fast=False
   flags::validate(flags());
   if (global_batch_size % micro_batch_size != 0)
     throw error("[train] --global-batch-size ", global_batch_size,

@@ -13,6 +13,7 @@ struct DataConfig {
   std::vector<std::string> data_path;  // PREFIX, or W1 PREFIX1 W2 PREFIX2 ...
   std::string split = "969,30,1";
   std::string tokenizer_type = "SentencePiece", tokenizer_name_or_path;
+  bool tokenizer_not_use_fast = false;  // PretrainedFromHF directory: tokenizer.model, not .json
   // Instruction data (data/instruction_batches.h): --data-path names preprocess's output prefix.
   bool is_instruction_dataset = false;
   bool variable_seq_lengths = false;  // pad a micro-batch to a multiple of 32, not --seq-length

@@ -21,6 +21,12 @@ struct ModelOverrides {
   float norm_epsilon = 0.f, init_method_std = 0.f;
   float attention_dropout = 0.f, hidden_dropout = 0.f;  // training only; 0 = off
   int64_t make_vocab_size_divisible_by = 1;
+  // Megatron / AscendSpeed architecture switches (flag compatibility): each overrides the preset.
+  bool untie_embeddings = false, tie_embeddings = false;  // --[no-]untie-embeddings-and-output-...
+  bool swiglu = false, no_add_gate = false;               // MLP: SwiGLU, or GeLU without a gate
+  bool add_bias_linear = false, disable_bias_linear = false;  // biases on every linear, or none
+  bool embed_layernorm = false, lm_norm_weight = false;
+  float z_loss_weight = 0.f;  // > 0: coefficient of lse^2 added to the loss
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();

@@ -7,10 +7,11 @@ flags::Table RecomputeConfig::flags() {
   flags::Table t("train");
   t.add("--recompute-granularity", granularity,
         "full: drop layers' activations after the forward and recompute them in the "
-        "backward; selective: accepted, attention scores are never stored anyway");
+        "backward; selective: accepted, attention scores are never stored anyway (empty: no "
+        "recompute)");
   t.add("--recompute-method", method,
         "with full: uniform (groups of --recompute-num-layers layers) or block (the first "
-        "--recompute-num-layers layers of each stage)");
+        "--recompute-num-layers layers of each stage); empty: uniform");
   t.add("--recompute-num-layers", num_layers,
         "layers per group (uniform) or "
         "recomputed layers per stage (block); default 1");

@@ -11,12 +11,13 @@ namespace ascent {
 
 flags::Table OptimConfig::flags() {
   flags::Table t("optim");
-  t.add("--optimizer", name, "adam or sgd").check(flags::one_of({"adam", "sgd"}));
-  t.add("--adam-beta1", beta1).check(flags::in_unit_interval());
-  t.add("--adam-beta2", beta2).check(flags::in_unit_interval());
-  t.add("--adam-eps", eps).check(flags::greater_than(0));
-  t.add("--weight-decay", weight_decay).check(flags::at_least(0));
-  t.add("--sgd-momentum", momentum).check(flags::in_unit_interval());
+  t.add("--optimizer", name, "adam (AdamW; fused_adam is the same) or sgd")
+      .check(flags::one_of({"adam", "sgd"}));
+  t.add("--adam-beta1", beta1, "Adam's first-moment decay").check(flags::in_unit_interval());
+  t.add("--adam-beta2", beta2, "Adam's second-moment decay").check(flags::in_unit_interval());
+  t.add("--adam-eps", eps, "Adam's denominator epsilon").check(flags::greater_than(0));
+  t.add("--weight-decay", weight_decay, "decoupled weight decay (AdamW)").check(flags::at_least(0));
+  t.add("--sgd-momentum", momentum, "momentum of --optimizer sgd").check(flags::in_unit_interval());
   t.add("--clip-grad", clip_grad, "global gradient norm limit (0 = off)")
       .check(flags::at_least(0))
       .reported_as("train");
@@ -27,14 +28,34 @@ void OptimConfig::validate() const { flags::validate(flags::read_only(*this)); }
 
 flags::Table LrSchedule::flags() {
   flags::Table t("optim");
-  t.add("--lr", lr).check(flags::at_least(0));
-  t.add("--min-lr", min_lr);
+  t.add("--lr", lr, "peak learning rate").check(flags::at_least(0));
+  t.add("--min-lr", min_lr, "learning rate at the end of the decay");
   t.add("--lr-decay-style", decay_style, "constant, linear or cosine")
       .check(flags::one_of({"constant", "linear", "cosine"}));
-  t.add("--lr-warmup-iters", warmup_iters).check(flags::at_least(0));
-  t.add("--lr-decay-iters", decay_iters, "default: --train-iters").check(flags::at_least(0));
+  t.add("--lr-warmup-iters", warmup_iters, "iterations of linear warmup from 0 to --lr")
+      .check(flags::at_least(0));
+  t.add("--lr-decay-iters", decay_iters, "iterations of decay (0: --train-iters)")
+      .check(flags::at_least(0));
+  // Megatron's fraction- and sample-based lengths (flag compatibility).
+  t.add("--lr-warmup-fraction", warmup_fraction,
+        "warmup as a fraction of the decay iterations (0: --lr-warmup-iters)")
+      .check(flags::in_unit_interval());
+  t.add("--lr-warmup-samples", warmup_samples,
+        "warmup in samples, rounded up to whole iterations (0: --lr-warmup-iters)")
+      .check(flags::at_least(0));
+  t.add("--lr-decay-samples", decay_samples,
+        "decay in samples, rounded up to whole iterations (0: --lr-decay-iters)")
+      .check(flags::at_least(0));
   return t;
 }
+
+namespace {
+
+int64_t samples_to_iters(int64_t samples, int64_t global_batch_size) {
+  return (samples + global_batch_size - 1) / global_batch_size;
+}
+
+}  // namespace
 
 void LrSchedule::validate() const {
   flags::validate(flags::read_only(*this));
@@ -44,9 +65,20 @@ void LrSchedule::validate() const {
                 decay_iters, ")");
 }
 
-void LrSchedule::resolve(int64_t train_iters) {
+void LrSchedule::resolve(int64_t train_iters, int64_t global_batch_size) {
+  flags::validate(flags::read_only(*this));
   style = parse_lr_decay_style(decay_style);
+  const int given_warmups = (warmup_iters > 0) + (warmup_fraction > 0) + (warmup_samples > 0);
+  if (given_warmups > 1)
+    throw error("[optim] give one of --lr-warmup-iters, --lr-warmup-fraction, --lr-warmup-samples");
+  if (decay_iters > 0 && decay_samples > 0)
+    throw error("[optim] give one of --lr-decay-iters, --lr-decay-samples");
+  if (decay_samples > 0) decay_iters = samples_to_iters(decay_samples, global_batch_size);
   if (decay_iters == 0) decay_iters = train_iters;
+  if (warmup_samples > 0) warmup_iters = samples_to_iters(warmup_samples, global_batch_size);
+  // Megatron: warmup steps = fraction x decay steps, truncated.
+  if (warmup_fraction > 0)
+    warmup_iters = static_cast<int64_t>(warmup_fraction * static_cast<double>(decay_iters));
   validate();
 }
 

@@ -16,10 +16,12 @@ flags::Table ParallelConfig::flags() {
         "with TP: norms, dropout and residuals on 1/TP of the tokens per rank");
   t.add("--num-layers-per-virtual-pipeline-stage", num_layers_per_virtual_pipeline_stage,
         "interleaved pipeline: chunks of this many layers per virtual stage");
-  t.add("--manual-layers", manual_layers, "layers per pipeline stage, e.g. 5,6,6,5");
+  t.add("--manual-layers", manual_layers,
+        "layers per pipeline stage, e.g. 5,6,6,5 (empty: an even split)");
   t.add("--optimized-pipeline", optimized_pipeline, "per-micro-batch sizes from --manual-mbs");
   t.add("--manual-mbs", manual_mbs,
-        "example-config-1, example-config-2 or n1,n2,...: the micro-batch sizes of a step");
+        "example-config-1, example-config-2 or n1,n2,...: the micro-batch sizes of a step "
+        "(empty: all --micro-batch-size)");
   t.add("--use-distributed-optimizer", use_distributed_optimizer,
         "ZeRO-1: optimizer state sharded over data-parallel ranks");
   t.add("--zero-stage", zero_stage,
@@ -28,7 +30,8 @@ flags::Table ParallelConfig::flags() {
       .check(flags::holds([](const nlohmann::json& v) { return v >= 0 && v <= 3; },
                           "must be 0, 1, 2 or 3"));
   t.add("--foldx-mode", foldx_mode,
-        "aiao: reduce each virtual stage's gradients as soon as its backward is done")
+        "aiao: reduce each virtual stage's gradients as soon as its backward is done (empty: "
+        "after the whole step's backward)")
       .check([](const nlohmann::json& v) -> std::string {
         const std::string mode = v.get<std::string>();
         return mode.empty() || mode == "aiao" ? "" : "'" + mode + "': only aiao";

@@ -4,16 +4,21 @@ namespace ascent {
 
 flags::Table RunConfig::flags() {
   flags::Table t("train");
-  t.add("--train-iters", train_iters).check(flags::at_least(0));
-  t.add("--seed", seed);
-  t.add("--save", save, "checkpoint directory");
-  t.add("--save-interval", save_interval).check(flags::at_least(0));
-  t.add("--load", load, "ascent checkpoint directory or HF model directory");
+  t.add("--train-iters", train_iters, "optimizer steps of the whole run").check(flags::at_least(0));
+  t.add("--seed", seed, "seed of the initial weights, data order and dropout");
+  t.add("--save", save, "checkpoint directory (empty: no checkpoints)");
+  t.add("--save-interval", save_interval,
+        "iterations between checkpoints (0: only at the end, with --save)")
+      .check(flags::at_least(0));
+  t.add("--load", load,
+        "ascent checkpoint directory or HF model directory (empty: random weights; the --save "
+        "directory before it holds a checkpoint: random weights too)");
   t.add("--finetune", finetune, "load weights only (start at iteration 0)");
-  t.add("--eval-interval", eval_interval).check(flags::at_least(0));
-  t.add("--eval-iters", eval_iters).check(flags::at_least(0));
-  t.add("--log-interval", log_interval).check(flags::positive());
-  t.add("--metrics-file", metrics_file, "JSON lines, one per iteration");
+  t.add("--eval-interval", eval_interval, "iterations between validations (0: only at the end)")
+      .check(flags::at_least(0));
+  t.add("--eval-iters", eval_iters, "validation batches per evaluation").check(flags::at_least(0));
+  t.add("--log-interval", log_interval, "iterations between log lines").check(flags::positive());
+  t.add("--metrics-file", metrics_file, "JSON lines, one per iteration (empty: none)");
   // Clean stops: save and exit 0 (train/trainer.cpp, Trainer::exit_reason).
   t.add("--exit-signal-handler", exit_signal_handler,
         "on SIGTERM, SIGINT, SIGHUP or SIGUSR1 finish the iteration, save (--save) and exit 0; a "
@@ -33,6 +38,13 @@ flags::Table RunConfig::flags() {
         "after each save, delete older checkpoints so that N remain (never the one "
         "latest_checkpointed_iteration.txt names); 0 keeps all")
       .check(flags::at_least(0));
+  // Megatron's sample-based run length and partial resume (flag compatibility).
+  t.add("--train-samples", train_samples,
+        "run length in samples: --train-iters = this / --global-batch-size (0: --train-iters)")
+      .check(flags::at_least(0));
+  t.add("--no-load-optim", no_load_optim,
+        "with --load: weights, iteration and data position from the checkpoint, a fresh "
+        "optimizer (and loss scale)");
   return t;
 }
 

@@ -26,6 +26,9 @@ struct RunConfig {
 
   // Checkpoint retention (save protocol): how many complete checkpoints to keep; 0 keeps all.
   int64_t keep_last_checkpoints = 0;
+  // Megatron's sample-based run length and partial resume (flag compatibility).
+  int64_t train_samples = 0;   // > 0: train_iters = train_samples / global batch
+  bool no_load_optim = false;  // --load: fresh optimizer state and loss scale
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();

@@ -26,6 +26,17 @@ bool TrainArgs::is_set(std::string_view flag) const {
 void TrainArgs::finalize() {
   data.finalize();
   run.validate();
+  if (run.train_samples > 0) {  // Megatron: iterations = samples / global batch, truncated
+    run.train_iters = run.train_samples / data.global_batch_size;
+    if (run.train_iters == 0)
+      throw error("[train] --train-samples ", run.train_samples,
+                  " is less than one --global-batch-size (", data.global_batch_size, ")");
+  }
+  if (optim.name == "fused_adam") optim.name = "adam";  // the same Adam (a CUDA kernel choice)
+  if (parallel.sequence_parallel && parallel.tensor_model_parallel_size == 1) {
+    parallel.sequence_parallel = false;  // as Megatron: nothing to split without TP
+    notes.push_back("[train] --sequence-parallel: no effect with --tensor-model-parallel-size 1");
+  }
   parallel.validate_flags();
   if (parallel.optimized_pipeline && data.is_instruction_dataset)
     throw error("[train] --manual-mbs needs pretraining data (fixed-length rows)");
@@ -33,7 +44,7 @@ void TrainArgs::finalize() {
   recompute.resolve();
   precision.validate("train");
   if (precision.fp16) loss_scale.validate();
-  lr.resolve(run.train_iters);
+  lr.resolve(run.train_iters, data.global_batch_size);
   optim.validate();
 }
 

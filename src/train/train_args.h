@@ -5,6 +5,7 @@
 // values (to_json()) are saved into every run and checkpoint directory.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct TrainArgs {
   // The flags set explicitly on the command line or in a --config file (not a flag itself, never
   // saved); empty for a configuration built in code.
   flags::GivenFlags given;
+  // Lines for rank 0 to print: flags finalize() adjusted as Megatron does (not a flag).
+  std::vector<std::string> notes;
 
   // Every flag, bound to this instance: the parts' tables in order (core/flags.h).
   flags::Table flags();

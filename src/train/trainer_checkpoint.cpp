@@ -48,19 +48,25 @@ void Trainer::init_or_load(const CheckpointInfo* checkpoint) {
 }
 
 void Trainer::load(const CheckpointInfo& ckpt) {
-  load_checkpoint(ckpt, *weights_, args_.run.finetune ? nullptr : optimizer_.get());
+  // --no-load-optim (Megatron): resume the weights and position with a fresh optimizer.
+  const bool optimizer_too = !args_.run.finetune && !args_.run.no_load_optim;
+  load_checkpoint(ckpt, *weights_, optimizer_too ? optimizer_.get() : nullptr);
   if (!args_.run.finetune) {
     loaded_dir_ = ckpt.dir;
     check_resumable(ckpt.state.args);
     iteration_ = ckpt.state.iteration;
-    if (scaler_ && !ckpt.state.loss_scaler.is_null()) scaler_->restore_json(ckpt.state.loss_scaler);
+    if (optimizer_too && scaler_ && !ckpt.state.loss_scaler.is_null())
+      scaler_->restore_json(ckpt.state.loss_scaler);
     // The cursor counts samples over every data-parallel rank; each rank's loader skips alike.
     train_batches_->set_consumed(ckpt.state.consumed_train_samples);
   }
   ASCENT_LOG_INFO("loaded {} (iteration {}, written by a TP{} PP{} DP{} job){}", ckpt.dir,
                   ckpt.state.iteration, ckpt.layout.model_parallel.tensor_model_parallel_size,
                   ckpt.layout.model_parallel.pipeline_model_parallel_size,
-                  ckpt.layout.data_parallel_size, args_.run.finetune ? ", weights only" : "");
+                  ckpt.layout.data_parallel_size,
+                  args_.run.finetune ? ", weights only"
+                  : optimizer_too    ? ""
+                                     : ", no optimizer state");
 }
 
 bool Trainer::already_saved() const {
