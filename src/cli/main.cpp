@@ -8,8 +8,10 @@
 #include "cli/commands.h"
 #include "cli/config_file.h"
 #include "core/error.h"
+#include "core/log.h"
 
 int main(int argc, char** argv) {
+  ascent::init_logging();
   CLI::App app{"ascent: train, fine-tune and run LLaMA-family models natively"};
   app.require_subcommand(1);
   ascent::cli::add_train_command(app);
