@@ -16,6 +16,11 @@ struct RunConfig {
   bool finetune = false;  // --load weights only, start at iteration 0
   int64_t eval_interval = 0, eval_iters = 10, log_interval = 10;
   std::string metrics_file;  // JSON lines, one per iteration
+  // TensorBoard event files (train/tensorboard/), with Megatron-LM's flags.
+  std::string tensorboard_dir;
+  int64_t tensorboard_log_interval = 1;
+  bool log_timers_to_tensorboard = false, log_memory_to_tensorboard = false,
+       log_validation_ppl_to_tensorboard = false;
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();
