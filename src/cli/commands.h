@@ -12,5 +12,6 @@ void add_convert_command(CLI::App& app);
 void add_tokenizer_command(CLI::App& app);
 void add_preprocess_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace ascent::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   ascent::cli::add_tokenizer_command(app);
   ascent::cli::add_preprocess_command(app);
   ascent::cli::add_tokenize_command(app);
+  ascent::cli::add_plot_command(app);
   try {
     std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv);
     std::vector<char*> ptrs;
