@@ -57,7 +57,7 @@ std::vector<double> axis_ticks(double lo, double hi) {
 
 std::string tick_text(double v, double step) {
   if (std::abs(v) < step * 1e-6) v = 0;
-  return fmt::format("{:.4g}", v);
+  return fmt::format("{:.6g}", v);
 }
 
 struct Axes {
