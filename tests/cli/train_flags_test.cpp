@@ -61,8 +61,10 @@ TEST(TrainFlags, EveryFlagInHelpWithItsDefault) {
   const flags::Table t = args.flags();
   EXPECT_GT(t.flags().size(), 70u);
   for (const flags::Flag& f : t.flags()) {
-    // The flag's entry: from its name at the start of a line to the next flag's.
-    const size_t at = help.find("\n  " + f.name + " ");
+    // The flag's entry: from its name at the start of a line to the next flag's (a switch whose
+    // name fills the column ends its line).
+    size_t at = help.find("\n  " + f.name + " ");
+    if (at == std::string::npos && f.is_switch()) at = help.find("\n  " + f.name + "\n");
     ASSERT_NE(at, std::string::npos) << f.name << " not in:\n" << help;
     const std::string entry = help.substr(at + 1, help.find("\n  -", at + 1) - at - 1);
     if (!f.is_switch() && !f.default_text.empty()) {
@@ -132,6 +134,11 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "eval-iters",
                                           "log-interval",
                                           "metrics-file",
+                                          "tensorboard-dir",
+                                          "tensorboard-log-interval",
+                                          "log-timers-to-tensorboard",
+                                          "log-memory-to-tensorboard",
+                                          "log-validation-ppl-to-tensorboard",
                                           "tensor-model-parallel-size",
                                           "pipeline-model-parallel-size",
                                           "sequence-parallel",
