@@ -40,7 +40,8 @@ std::string metrics_file(const std::string& dir, const std::string& name, int n,
   std::ofstream f(path);
   for (int i = 1; i <= n; ++i) {
     f << "{\"iteration\":" << i << ",\"loss\":" << scale * (8.0 - 0.1 * i)
-      << ",\"lr\":" << 1e-3 * i / n << ",\"grad_norm\":" << (i == 2 ? "null" : std::to_string(0.5 * scale))
+      << ",\"lr\":" << 1e-3 * i / n
+      << ",\"grad_norm\":" << (i == 2 ? "null" : std::to_string(0.5 * scale))
       << ",\"tokens_per_s\":" << scale * (1000 + 10 * i) << ",\"skipped\":false";
     if (i % 5 == 0) f << ",\"validation_loss\":" << scale * (8.2 - 0.1 * i);
     f << "}\n";
@@ -118,7 +119,7 @@ std::map<std::string, std::map<std::string, size_t>> svg_series(const std::strin
 TEST(Plot, SvgHasEveryPanelAndCurve) {
   const std::string dir = scratch("svg");
   const std::vector<plot::Run> runs = {read_metrics_file(metrics_file(dir, "a", 20, 1.0), "a"),
-                                 read_metrics_file(metrics_file(dir, "b", 30, 0.9), "b & c")};
+                                       read_metrics_file(metrics_file(dir, "b", 30, 0.9), "b & c")};
   write_figure(runs, dir + "/curves.svg");
   const std::string svg = read_bytes(dir + "/curves.svg");
   ASSERT_EQ(svg.rfind("<?xml", 0), 0u);
@@ -155,7 +156,7 @@ uint32_t be32(const std::string& s, size_t at) {
 TEST(Plot, PngDecodesAndInksEveryPanel) {
   const std::string dir = scratch("png");
   const std::vector<plot::Run> runs = {read_metrics_file(metrics_file(dir, "a", 20, 1.0), "a"),
-                                 read_metrics_file(metrics_file(dir, "b", 30, 0.9), "b")};
+                                       read_metrics_file(metrics_file(dir, "b", 30, 0.9), "b")};
   ChartOptions o;
   o.width = 1000, o.height = 700;
   write_figure(runs, dir + "/curves.png", o);
