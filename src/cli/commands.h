@@ -17,5 +17,6 @@ void add_tokenize_command(CLI::App& app);
 void add_version_commands(CLI::App& app);
 std::string version_text();
 std::string env_text();
+void add_plot_command(CLI::App& app);
 
 }  // namespace ascent::cli

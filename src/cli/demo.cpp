@@ -14,6 +14,8 @@
 #include "core/timer.h"
 #include "data/indexed_dataset.h"
 #include "inference/generate.h"
+#include "plot/figure_file.h"
+#include "plot/metrics_file.h"
 #include "preprocess/pipeline.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
@@ -145,11 +147,21 @@ void run_demo(const DemoOptions& opts) {
   a.run.log_interval = 10;
   a.run.save = (dir / "checkpoints").string();
   a.run.metrics_file = (dir / "metrics.jsonl").string();
+  a.run.tensorboard_dir = (dir / "tensorboard").string();
+  a.run.log_timers_to_tensorboard = true;
   fs::remove(a.run.metrics_file);
   fs::remove_all(a.run.save);
+  fs::remove_all(a.run.tensorboard_dir);
   run_training(a);
   ASCENT_LOG_INFO("      (unigram baseline {:.3f}; a model that learned nothing scores {:.3f})",
                   baseline, std::log(static_cast<double>(opts.vocab_size)));
+  // The curves, as `ascent plot --metrics-file runs/demo/metrics.jsonl -o ...` draws them.
+  const std::vector<plot::Run> runs = {plot::read_metrics_file(a.run.metrics_file, "demo")};
+  for (const char* name : {"curves.svg", "curves.png"})
+    plot::write_figure(runs, (dir / name).string());
+  ASCENT_LOG_INFO("      metrics {}; curves {} and {}; TensorBoard: tensorboard --logdir {}",
+                  a.run.metrics_file, (dir / "curves.svg").string(), (dir / "curves.png").string(),
+                  a.run.tensorboard_dir);
 
   ASCENT_LOG_INFO("[4/4] samples");
   print_demo_samples(a.run.save, tok_path);

@@ -9,9 +9,11 @@
 #include "cli/config_file.h"
 #include "cli/unknown_words.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "train/compat_flags.h"
 
 int main(int argc, char** argv) {
+  ascent::init_logging();
   CLI::App app{"ascent: train, fine-tune and run LLaMA-family models natively"};
   app.require_subcommand(1);
   ascent::cli::add_train_command(app);
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   ascent::cli::add_preprocess_command(app);
   ascent::cli::add_tokenize_command(app);
   ascent::cli::add_version_commands(app);
+  ascent::cli::add_plot_command(app);
   try {
     std::vector<std::string> args = ascent::cli::expand_config_files(argc, argv, &app);
     // Unknown commands and options get their own message, with the nearest names; a flag of

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <charconv>
 #include <type_traits>
 
 #include "core/error.h"
@@ -20,6 +21,16 @@ void check_new(const Table& t, const std::string& name) {
   if (t.find(name) != nullptr) throw error("[flags] ", name, " is declared twice");
 }
 
+// A float member as the double its shortest text reads as: 0.9f is saved as 0.9, not as
+// 0.8999999761581421 (the float widened); reading it back as a float gives the same float.
+double shortest_double(float v) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+  double d = 0;
+  std::from_chars(text, end, d);
+  return d;
+}
+
 double number(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : 0.0; }
 
 }  // namespace
@@ -31,7 +42,14 @@ std::string Flag::key() const {
 }
 
 nlohmann::json Flag::value() const {
-  return std::visit([](auto* p) { return nlohmann::json(*p); }, target);
+  return std::visit(
+      [](auto* p) {
+        if constexpr (std::is_same_v<std::remove_pointer_t<decltype(p)>, float>)
+          return nlohmann::json(shortest_double(*p));
+        else
+          return nlohmann::json(*p);
+      },
+      target);
 }
 
 std::string Flag::value_text() const {

@@ -18,7 +18,9 @@ flags::Table RunConfig::flags() {
       .check(flags::at_least(0));
   t.add("--eval-iters", eval_iters, "validation batches per evaluation").check(flags::at_least(0));
   t.add("--log-interval", log_interval, "iterations between log lines").check(flags::positive());
-  t.add("--metrics-file", metrics_file, "JSON lines, one per iteration (empty: none)");
+  t.add("--metrics-file", metrics_file,
+        "JSON lines, one per iteration (validation_loss / test_loss on the iterations evaluated; "
+        "empty: none)");
   // Clean stops: save and exit 0 (train/trainer.cpp, Trainer::exit_reason).
   t.add("--exit-signal-handler", exit_signal_handler,
         "on SIGTERM, SIGINT, SIGHUP or SIGUSR1 finish the iteration, save (--save) and exit 0; a "
@@ -45,6 +47,18 @@ flags::Table RunConfig::flags() {
   t.add("--no-load-optim", no_load_optim,
         "with --load: weights, iteration and data position from the checkpoint, a fresh "
         "optimizer (and loss scale)");
+  // TensorBoard event files (train/tensorboard/), with Megatron-LM's flags.
+  t.add("--tensorboard-dir", tensorboard_dir,
+        "write TensorBoard event files here (Megatron's tags: lm loss, learning-rate, ...)");
+  t.add("--tensorboard-log-interval", tensorboard_log_interval,
+        "iterations between TensorBoard scalars")
+      .check(flags::positive());
+  t.add("--log-timers-to-tensorboard", log_timers_to_tensorboard,
+        "TensorBoard: iteration-time, throughput, tokens-per-sec every --log-interval");
+  t.add("--log-memory-to-tensorboard", log_memory_to_tensorboard,
+        "TensorBoard: activation high-water mark and peak resident memory");
+  t.add("--log-validation-ppl-to-tensorboard", log_validation_ppl_to_tensorboard,
+        "TensorBoard: validation perplexity beside the validation loss");
   return t;
 }
 

@@ -29,6 +29,11 @@ struct RunConfig {
   // Megatron's sample-based run length and partial resume (flag compatibility).
   int64_t train_samples = 0;   // > 0: train_iters = train_samples / global batch
   bool no_load_optim = false;  // --load: fresh optimizer state and loss scale
+  // TensorBoard event files (train/tensorboard/), with Megatron-LM's flags.
+  std::string tensorboard_dir;
+  int64_t tensorboard_log_interval = 1;
+  bool log_timers_to_tensorboard = false, log_memory_to_tensorboard = false,
+       log_validation_ppl_to_tensorboard = false;
 
   // The flags above, bound to this instance (core/flags.h).
   flags::Table flags();

@@ -16,10 +16,12 @@ namespace ascent {
 struct TrainData {
   std::unique_ptr<data::BatchSource> train;
   std::unique_ptr<data::BatchSource> valid;  // nullptr when the split has no validation data
+  std::unique_ptr<data::BatchSource> test;   // nullptr when the split has no test data
   std::vector<std::string> summary;          // lines for the log
 };
 
-// Builds both splits for this data-parallel rank. Throws ascent::Error naming the flag or file.
+// Builds the three splits for this data-parallel rank. Throws ascent::Error naming the flag or
+// file.
 TrainData build_train_data(const TrainArgs& args, int64_t dp_rank = 0, int64_t dp_size = 1);
 
 }  // namespace ascent

@@ -41,12 +41,12 @@ bool mpi_initialized() {
   return up && !down;
 }
 
-// The flags every rank must share: all of them except the per-rank log outputs.
+// The flags every rank must share: all of them except the log outputs (rank 0 writes them).
 parallel::FlagList agreed_flags(const TrainArgs& a) {
   parallel::FlagList flags;
   const nlohmann::json all = a.to_json();
   for (const auto& [k, v] : all.items())
-    if (k != "metrics-file") flags.emplace_back("--" + k, v.dump());
+    if (k != "metrics-file" && k != "tensorboard-dir") flags.emplace_back("--" + k, v.dump());
   return flags;
 }
 
@@ -64,7 +64,10 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config, const Checkpo
   init_or_load(checkpoint);
   if (topo_) log_layout(args_, *topo_, *weights_, *optimizer_, *sync_, mp_.virtual_stages(cfg));
   IterationLogConfig lc;
-  if (!distributed() || topo_->world_rank() == 0) lc.metrics_file = args_.run.metrics_file;
+  if (!distributed() || topo_->world_rank() == 0) {
+    lc.metrics_file = args_.run.metrics_file;
+    lc.tensorboard = tensorboard_config();
+  }
   lc.train_iters = args_.run.train_iters;
   lc.log_interval = args_.run.log_interval;
   lc.show_padding = args_.data.is_instruction_dataset;
@@ -75,6 +78,17 @@ Trainer::Trainer(const TrainArgs& args, const ModelConfig& config, const Checkpo
 }
 
 Trainer::~Trainer() = default;
+
+tensorboard::BoardConfig Trainer::tensorboard_config() const {
+  tensorboard::BoardConfig b;
+  b.dir = args_.run.tensorboard_dir;
+  b.log_interval = args_.run.tensorboard_log_interval;
+  b.loss_scale = scaler_ != nullptr;
+  b.timers = args_.run.log_timers_to_tensorboard;
+  b.memory = args_.run.log_memory_to_tensorboard;
+  b.validation_ppl = args_.run.log_validation_ppl_to_tensorboard;
+  return b;
+}
 
 void Trainer::setup_parallel() {
   const bool parallel_flags = args_.parallel.tensor_model_parallel_size > 1 ||
@@ -156,6 +170,7 @@ void Trainer::build_data() {
   TrainData d = build_train_data(args_, dp_rank(), dp_size());
   train_batches_ = std::move(d.train);
   valid_batches_ = std::move(d.valid);
+  test_batches_ = std::move(d.test);
   for (const std::string& line : d.summary) ASCENT_LOG_INFO("{}", line);
 }
 
@@ -275,13 +290,17 @@ void Trainer::check_skipped_steps(int64_t iteration) const {
               "). Lower --lr, lower --initial-loss-scale, or train with --bf16");
 }
 
-double Trainer::evaluate() {
-  if (!valid_batches_ || args_.run.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
-  // Always the same first eval_iters global batches of the validation split: comparable values.
-  valid_batches_->set_consumed(0);
+double Trainer::evaluate() { return evaluate_split(valid_batches_.get()); }
+
+double Trainer::evaluate_test() { return evaluate_split(test_batches_.get()); }
+
+double Trainer::evaluate_split(data::BatchSource* split) {
+  if (!split || args_.run.eval_iters == 0) return std::numeric_limits<double>::quiet_NaN();
+  // Always the same first eval_iters global batches of the split: comparable values.
+  split->set_consumed(0);
   const int64_t n = args_.run.eval_iters * static_cast<int64_t>(micro_batch_sizes_.size());
   std::vector<data::Batch> batches(static_cast<size_t>(n));
-  for (data::Batch& b : batches) valid_batches_->next(b);
+  for (data::Batch& b : batches) split->next(b);
   const std::vector<uint64_t> no_dropout(batches.size(), 0);
   TrainStageModel stage(chunks_, slots_, batches, no_dropout, {}, 1.0, StageMode::kEvaluate);
   runner_->run_forward(stage, n);
@@ -350,11 +369,14 @@ const std::vector<IterationStats>& Trainer::run() {
   while (iteration_ < args_.run.train_iters) {
     IterationStats s = train_step();
     history_.push_back(s);
-    log_->write(s, train_batches_->consumed());
     const bool more = iteration_ < args_.run.train_iters;
-    if (!more) break;  // the end below evaluates and saves
-    if (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0)
-      ASCENT_LOG_INFO(" validation loss at iteration {}: {:.4f}", iteration_, evaluate());
+    // Validation every --eval-interval and at the end; the test split at the end (Megatron).
+    EvalLosses eval;
+    if (!more || (args_.run.eval_interval > 0 && iteration_ % args_.run.eval_interval == 0))
+      eval.validation = evaluate();
+    if (!more) eval.test = evaluate_test();
+    log_->write(s, train_batches_->consumed(), eval);
+    if (!more) break;  // the end below saves
     bool saved = false;
     if (!args_.run.save.empty() && args_.run.save_interval > 0 &&
         iteration_ % args_.run.save_interval == 0) {
@@ -363,13 +385,12 @@ const std::vector<IterationStats>& Trainer::run() {
     }
     if (const std::string reason = exit_reason(); !reason.empty()) {
       exit_early(reason, saved);
+      log_->summary();
       return history_;
     }
   }
-  const double v = evaluate();
-  if (!std::isnan(v))
-    ASCENT_LOG_INFO(" validation loss at the end: {:.4f} (ppl {:.2f})", v, std::exp(v));
   if (!args_.run.save.empty()) save();
+  log_->summary();
   return history_;
 }
 

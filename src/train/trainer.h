@@ -53,6 +53,8 @@ class Trainer {
   const std::vector<IterationStats>& run();
   // Mean loss over eval_iters global batches of the validation split (NaN when it has no data).
   double evaluate();
+  // The same over the test split (the third --split weight).
+  double evaluate_test();
 
   const ModelConfig& config() const { return weights_->config(); }
   ModelWeights& weights() { return *weights_; }
@@ -69,6 +71,8 @@ class Trainer {
   // Throws when the checkpoint's data cursor counts other rows than this run would.
   void check_resumable(const nlohmann::json& ckpt_args) const;
   void log_start() const;
+  tensorboard::BoardConfig tensorboard_config() const;
+  double evaluate_split(data::BatchSource* split);
 
   IterationStats train_step();
   void next_batches();
@@ -115,6 +119,7 @@ class Trainer {
 
   std::unique_ptr<data::BatchSource> train_batches_;
   std::unique_ptr<data::BatchSource> valid_batches_;  // nullptr: no validation data
+  std::unique_ptr<data::BatchSource> test_batches_;   // nullptr: no test data
   std::vector<data::Batch> step_batches_;
   int64_t iteration_ = 0;
   std::unique_ptr<IterationLog> log_;

@@ -89,9 +89,28 @@ TEST(Flags, JsonKeepsTypesAndSkipsUnsaved) {
   EXPECT_TRUE(j["count"].is_number_integer());
   EXPECT_TRUE(j["seed"].is_number_unsigned());
   EXPECT_TRUE(j["rate"].is_number_float());
-  EXPECT_EQ(j["rate"].get<double>(), static_cast<double>(1e-4f));  // the float, widened
+  // The float as typed (its shortest text), not widened: 1e-4f reads back as the same float.
+  EXPECT_EQ(j["rate"].get<double>(), 1e-4);
+  EXPECT_EQ(j["rate"].get<float>(), 1e-4f);
   EXPECT_EQ(j["paths"], nlohmann::json::array({"p"}));
   EXPECT_EQ(j["mode"], "fast");
+}
+
+// run_config.json: --adam-beta1 0.9 is written 0.9, not 0.8999999761581421, and every float
+// reads back bit for bit.
+TEST(Flags, FloatsAreWrittenAsTyped) {
+  Example e;
+  for (float v : {0.9f, 0.95f, 1e-8f, 3e-4f, 0.1f, 1.0f, 123456.78f, 2.5e-38f}) {
+    e.rate = v;
+    const nlohmann::json j = flags::to_json(flags::read_only(e));
+    EXPECT_EQ(nlohmann::json::parse(j.dump())["rate"].get<float>(), v);
+  }
+  e.rate = 0.9f;
+  EXPECT_EQ(flags::to_json(flags::read_only(e))["rate"].dump(), "0.9");
+  e.rate = 0.95f;
+  EXPECT_EQ(flags::to_json(flags::read_only(e))["rate"].dump(), "0.95");
+  e.rate = 1e-8f;
+  EXPECT_EQ(flags::to_json(flags::read_only(e))["rate"].dump(), "1e-08");
 }
 
 TEST(Flags, BadValueNamesTheFlag) {

@@ -54,6 +54,9 @@ TEST(Cli, ConfigFileTrainConvertGenerate) {
 
   CliRun c = run_ascent("convert --load " + dir + "/ckpt --save " + dir + "/hf --to-hf");
   ASSERT_EQ(c.rc, 0) << c.out;
+  // Every command logs in the train command's style: no spdlog time stamp or "[info]" tag.
+  EXPECT_EQ(c.out.rfind("wrote ", 0), 0u) << c.out;
+  EXPECT_EQ(c.out.find("[info]"), std::string::npos) << c.out;
   const CheckpointInfo ckpt = open_checkpoint(dir + "/ckpt");
   ModelWeights a(ckpt.config, DType::F32), b(read_hf_config(dir + "/hf"), DType::F32);
   load_checkpoint(ckpt, a, nullptr);
@@ -119,6 +122,59 @@ TEST(Cli, TokenizeEncodesAndDecodes) {
   CliRun bad = run_ascent("tokenizer decode --tokenizer-name-or-path " + model + " --ids 15043,x");
   EXPECT_NE(bad.rc, 0);
   EXPECT_NE(bad.out.find("--ids: 'x' is not a token id"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace ascent
+
+namespace ascent {
+namespace {
+
+// Observability end to end: a run with --metrics-file and --tensorboard-dir prints elapsed time,
+// ETA and a summary, saves floats as typed, and `ascent plot` draws its curves as SVG and PNG.
+TEST(Cli, TrainObservabilityAndPlot) {
+  const std::string dir = testing::scratch_dir("e2e_observe");
+  const std::string prefix = testing::random_dataset(dir, 200, 512, 8);
+  const std::string m = dir + "/m.jsonl";
+  CliRun t = run_ascent("train --model tiny-gqa --data-path " + prefix +
+                        " --split 80,10,10 --seq-length 32 --micro-batch-size 2"
+                        " --global-batch-size 4 --train-iters 4 --eval-interval 2 --eval-iters 1"
+                        " --log-interval 2 --adam-beta1 0.9 --save " +
+                        dir + "/ckpt --metrics-file " + m + " --tensorboard-dir " + dir + "/tb");
+  ASSERT_EQ(t.rc, 0) << t.out;
+  EXPECT_NE(t.out.find("iteration      2/4      | elapsed 0:"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" | ETA 0:"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" test loss at iteration 4: "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" training finished: iterations 1-4 in "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" best validation loss "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" TensorBoard events: " + dir + "/tb/events.out.tfevents."),
+            std::string::npos)
+      << t.out;
+  std::ifstream cfg(dir + "/ckpt/run_config.json");
+  const std::string cfg_text((std::istreambuf_iterator<char>(cfg)), {});
+  EXPECT_NE(cfg_text.find("\"adam-beta1\": 0.9,"), std::string::npos) << cfg_text;
+
+  for (const char* ext : {"svg", "png"}) {
+    const std::string out = dir + "/curves." + ext;
+    CliRun p = run_ascent("plot --metrics-file " + m + " --metrics-file " + m +
+                          " --label first --label second -o " + out);
+    ASSERT_EQ(p.rc, 0) << p.out;
+    EXPECT_EQ(p.out, "wrote " + out + " (2 runs: loss, learning rate, grad norm, tokens/s)\n");
+    EXPECT_GT(fs::file_size(out), 1000u);
+  }
+  std::ifstream svg(dir + "/curves.svg");
+  const std::string svg_text((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_NE(svg_text.find("data-series=\"second validation\""), std::string::npos);
+  CliRun bad = run_ascent("plot --metrics-file " + m + " --label a --label b -o x.svg");
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.out.find("error: [plot] --label given 2 times for 1 --metrics-file"),
+            std::string::npos)
+      << bad.out;
+  bad = run_ascent("plot --metrics-file " + dir + "/none.jsonl -o x.svg");
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.out.find("[plot] --metrics-file " + dir + "/none.jsonl: cannot open"),
+            std::string::npos)
+      << bad.out;
 }
 
 }  // namespace
