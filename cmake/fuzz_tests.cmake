@@ -1,7 +1,8 @@
 # Fuzz harnesses under ctest (docs/RELIABILITY.md, "Fuzzing"), when clang++ can build libFuzzer
-# programs with ASan and UBSan: fuzz_build builds them with clang++ in ${CMAKE_BINARY_DIR}/fuzz
-# (a build of its own; this g++ build is unchanged), then per harness fuzz_smoke.<name> runs 1,000
-# mutated inputs from the seed corpus and fuzz_regression.<name> replays fuzz/regressions/<name>/.
+# programs with ASan and UBSan: fuzz_build builds them with clang++ in ${CMAKE_BINARY_DIR}-fuzz
+# (build-fuzz beside build: the directory `make fuzz` uses, so the two share one build; this g++
+# build is unchanged), then per harness fuzz_smoke.<name> runs 1,000 mutated inputs from the seed
+# corpus and fuzz_regression.<name> replays fuzz/regressions/<name>/.
 find_program(ASCENT_FUZZ_CLANGXX NAMES clang++ clang++-14)
 set(fuzz_ok FALSE)
 if(ASCENT_FUZZ_CLANGXX)
@@ -20,7 +21,7 @@ if(NOT fuzz_ok)
 endif()
 
 set(fuzz_script ${CMAKE_SOURCE_DIR}/fuzz/run_fuzz.sh)
-set(fuzz_dir ${CMAKE_BINARY_DIR}/fuzz)
+set(fuzz_dir ${CMAKE_BINARY_DIR}-fuzz)
 add_test(NAME fuzz_build COMMAND bash ${fuzz_script} build ${fuzz_dir})
 set_tests_properties(fuzz_build PROPERTIES FIXTURES_SETUP fuzz_build TIMEOUT 1800)
 include(${CMAKE_SOURCE_DIR}/fuzz/harnesses.cmake)

@@ -98,7 +98,7 @@ campaign() {
   rows="$(printf '%s\n' $list | COMMON="${COMMON[*]}" xargs -P "$parallel" -I{} \
     bash -c 'COMMON=($COMMON); campaign_one "$1" "$2"' _ {} "$seconds" | sort)"
   {
-    echo "fuzz campaign $(date -u +%Y-%m-%dT%H:%MZ), $seconds s per harness, $parallel at a time"
+    echo "fuzz campaign ended $(date -u +%Y-%m-%dT%H:%MZ), $seconds s per harness, $parallel at a time"
     echo
     echo "| harness | seconds | executions | corpus | findings |"
     echo "| --- | --- | --- | --- | --- |"
