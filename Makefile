@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 PY ?= /usr/bin/python3
 
-.PHONY: deps build-deps build demo test bench format asan clean
+.PHONY: deps build-deps build demo test bench format asan fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,5 +36,11 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS)
 
+# Every fuzz harness for FUZZ_SECONDS (default 600), two at a time, in build-fuzz/ (clang++,
+# libFuzzer, ASan + UBSan); findings and a summary in build-fuzz/campaign/ (docs/RELIABILITY.md).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash fuzz/run_fuzz.sh campaign build-fuzz
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -20,6 +20,8 @@ TEST_PACKAGES=(
   python3 python3-torch python3-numpy python3-sentencepiece
   # PyTorch and numpy take BLAS from libblas.so.3; without OpenBLAS that is the slow reference BLAS.
   libopenblas0-pthread
+  # fuzz harnesses (make fuzz, and their smoke runs in make test): clang with libFuzzer
+  clang libfuzzer-14-dev
 )
 
 if [ "${1:-all}" = "build" ]; then
