@@ -43,6 +43,11 @@ class CompressedSource : public ByteSource {
   explicit CompressedSource(const std::string& path) : file_(path), in_(kCompressedChunk) {}
   int64_t bytes_done() const override { return done_; }
   int64_t bytes_total() const override { return file_.size(); }
+  int64_t bytes_used(int64_t unused) const override {
+    if (finished_ || produced_ <= 0) return done_;
+    const double used = static_cast<double>(std::max<int64_t>(0, produced_ - unused));
+    return static_cast<int64_t>(static_cast<double>(done_) * used / static_cast<double>(produced_));
+  }
   const std::string& path() const override { return file_.path(); }
 
  protected:
@@ -180,6 +185,10 @@ class PrefixedSource final : public ByteSource {
   }
   int64_t bytes_done() const override { return inner_->bytes_done(); }
   int64_t bytes_total() const override { return inner_->bytes_total(); }
+  int64_t bytes_used(int64_t unused) const override {
+    // Replayed prefix bytes still unread were read from inner_ before and count as unused too.
+    return inner_->bytes_used(unused + static_cast<int64_t>(prefix_.size() - pos_));
+  }
   const std::string& path() const override { return inner_->path(); }
 
  private:
