@@ -26,7 +26,7 @@ struct CompatFlags {
   int64_t divisible_by = 128, pad_vocab_to = 0;
 };
 
-void apply_compat(const CompatFlags& c, preprocess::PreprocessOptions& o) {
+void apply_compat(const CompatFlags& c) {
   if (c.split_sentences)
     throw error(
         "[preprocess] --split-sentences: sentence splitting (NLTK punkt) is not supported; "
@@ -131,7 +131,7 @@ void add_preprocess_command(CLI::App& app) {
   cmd->add_flag("--strict", o->strict, "stop at the first bad record instead of skipping it");
 
   cmd->callback([o, c, map_keys, truncate, long_sequences] {
-    apply_compat(*c, *o);
+    apply_compat(*c);
     if (!map_keys->empty()) o->map_keys = preprocess::parse_map_keys(*map_keys);
     apply_seq_length_policy(*long_sequences, *truncate, *o);
     // Ctrl-C / SIGTERM: stop, remove the partial files, exit non-zero.
