@@ -101,6 +101,7 @@ TEST(TrainFlags, SavedKeysAreTheFlagNames) {
                                           "is-instruction-dataset",
                                           "variable-seq-lengths",
                                           "pack",
+                                          "long-samples",
                                           "reset-position-ids",
                                           "reset-attention-mask",
                                           "eod-mask-loss",

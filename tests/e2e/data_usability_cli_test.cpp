@@ -116,9 +116,13 @@ TEST(DataCli, DataPathHintsAndInstructionSamplesThatDoNotFit) {
   r = ascent(sft + "--seq-length 256 --long-samples error");
   EXPECT_NE(r.rc, 0);
   EXPECT_TRUE(r.has("--long-samples error")) << r.out;
-  r = ascent(sft + "--seq-length 256 --long-samples drop");
+  r = ascent(sft + "--seq-length 256 --long-samples drop --save " + dir + "/ckpt");
   EXPECT_EQ(r.rc, 0) << r.out;
   EXPECT_TRUE(r.has("left out (--long-samples drop)")) << r.out;
+  // Dropping changes the split, so the data cursor of that checkpoint means other samples.
+  r = ascent(sft + "--seq-length 256 --train-iters 2 --load " + dir + "/ckpt");
+  EXPECT_NE(r.rc, 0) << r.out;
+  EXPECT_TRUE(r.has("the checkpoint was trained with --long-samples \"drop\"")) << r.out;
 }
 
 // Hand-made data whose only out-of-range token is the last target of the only sample.
