@@ -1,5 +1,6 @@
 // `ascent convert`: between ascent checkpoints of any TP x PP layout and HF model directories.
-//   ascent convert --load CKPT --save HF_DIR --to-hf [--dtype bf16]     checkpoint -> HF
+//   ascent convert --load CKPT --save HF_DIR --to-hf [--dtype bf16] [--overwrite]
+//                  [--tokenizer-name-or-path TOK]                     checkpoint -> HF
 //   ascent convert --load HF_DIR --save CKPT --from-hf [--target-...]   HF -> checkpoint (weights)
 //   ascent convert --load CKPT --save CKPT2 --target-tensor-parallel-size 2
 //                  --target-pipeline-parallel-size 3 [--target-manual-layers 2,3,1]
@@ -13,14 +14,18 @@
 #include "checkpoint/hf_checkpoint.h"
 #include "checkpoint/reshard.h"
 #include "cli/commands.h"
+#include "cli/hf_export.h"
 #include "core/log.h"
 
 namespace ascent::cli {
 namespace {
 
 struct ConvertArgs {
-  std::string load, save, dtype = "f32";
+  std::string load, save, dtype;  // dtype "": the checkpoint's training dtype (hf_export.h)
   bool to_hf = false, from_hf = false;
+  // A complete HF directory (--to-hf): overwrite a non-empty --save, the tokenizer to ship.
+  bool overwrite = false;
+  std::string tokenizer_type, tokenizer_path;
   size_t max_shard_bytes = 0;
   int target_tp = 0, target_pp = 0;  // 0: keep the source's (1 for HF)
   std::string target_manual_layers;
@@ -73,14 +78,25 @@ void check_target(const CheckpointLayout& t, const ModelConfig& cfg) {
 
 void convert(const ConvertArgs& a) {
   if (a.to_hf && a.from_hf) throw error("[convert] give at most one of --to-hf and --from-hf");
+  if (!a.to_hf && (a.overwrite || !a.dtype.empty() || !a.tokenizer_path.empty()))
+    throw error("[convert] ",
+                a.overwrite        ? "--overwrite"
+                : !a.dtype.empty() ? "--dtype"
+                                   : "--tokenizer-name-or-path",
+                " applies to --to-hf (an HF model directory)");
   if (a.load.empty() || a.save.empty()) throw error("[convert] --load and --save are required");
   if (a.to_hf) {
     if (has_target(a))
       throw error("[convert] --to-hf writes one whole HF model; the --target-* flags do not apply");
+    check_hf_output_dir(a.save, a.overwrite);
     const CheckpointInfo ckpt = open_checkpoint(a.load);
-    checkpoint_to_hf(ckpt, a.save, parse_dtype(a.dtype), a.max_shard_bytes);
-    ASCENT_LOG_INFO("wrote {} ({}, {}) from {} ({})", a.save, hf_arch_name(ckpt.config.hf_arch),
-                    a.dtype, ckpt.dir, describe(ckpt.layout));
+    const DType dtype = hf_export_dtype(ckpt, a.dtype);
+    const HfTokenizerSource tok = tokenizer_for_export(ckpt, a.tokenizer_type, a.tokenizer_path);
+    checkpoint_to_hf(ckpt, a.save, dtype, a.max_shard_bytes);
+    write_hf_extras(a.save, tok);
+    ASCENT_LOG_INFO("wrote {} ({}, {}{}) from {} ({})", a.save, hf_arch_name(ckpt.config.hf_arch),
+                    dtype_name(dtype), tok.path.empty() ? "" : ", tokenizer " + tok.path, ckpt.dir,
+                    describe(ckpt.layout));
     return;
   }
   if (a.from_hf) {
@@ -119,7 +135,16 @@ void add_convert_command(CLI::App& app) {
   cmd->add_option("--save", args->save, "destination directory");
   cmd->add_flag("--to-hf", args->to_hf, "checkpoint -> HF (config.json + safetensors)");
   cmd->add_flag("--from-hf", args->from_hf, "HF -> checkpoint (weights only)");
-  cmd->add_option("--dtype", args->dtype, "HF weight dtype: f32, bf16 or f16");
+  cmd->add_option("--dtype", args->dtype,
+                  "HF weight dtype: f32, bf16 or f16 (default: f16 for an --fp16 run, else bf16)");
+  // A complete HF model directory (--to-hf).
+  cmd->add_flag("--overwrite", args->overwrite,
+                "--to-hf: write into a non-empty --save directory, replacing its model files");
+  cmd->add_option("--tokenizer-name-or-path", args->tokenizer_path,
+                  "--to-hf: tokenizer to ship (default: the training run's)");
+  cmd->add_option("--tokenizer-type", args->tokenizer_type,
+                  "--to-hf: SentencePiece, PretrainedFromHF or GPT2BPETokenizer (default: the "
+                  "training run's)");
   cmd->add_option("--max-shard-size", args->max_shard_bytes,
                   "bytes per safetensors shard (0 = one file)");
   cmd->add_option("--target-tensor-parallel-size", args->target_tp,

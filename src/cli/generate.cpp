@@ -4,6 +4,8 @@
 // ids ("1 2 3").
 #include "inference/generate.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "cli/flag_registration.h"
 #include "cli/token_ids.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/timer.h"
 #include "optim/precision.h"
 #include "tokenizer/tokenizer.h"
@@ -84,6 +87,28 @@ std::vector<int32_t> prompt_ids(const std::string& text) {
   return ids;
 }
 
+// A continuation shorter than --max-new-tokens that did not end in EOS ran into the model's
+// position limit (generate() stops there silently): say so once, naming the prompts.
+void warn_position_limit(const std::vector<std::vector<int32_t>>& prompts,
+                         const std::vector<std::vector<int32_t>>& out, int64_t max_new_tokens,
+                         int64_t limit, int64_t max_position_embeddings) {
+  std::string which;
+  int64_t count = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    // The last sampled token is never fed back, so a sequence may end one past the limit.
+    const int64_t budget = limit - static_cast<int64_t>(prompts[i].size()) + 1;
+    if (budget >= max_new_tokens || static_cast<int64_t>(out[i].size()) < budget) continue;
+    if (count++ < 8)
+      which += fmt::format("{}{} ({} new tokens)", which.empty() ? "" : ", ", i, out[i].size());
+  }
+  if (count == 0) return;
+  ASCENT_LOG_WARN(
+      "[generate] {} of {} prompts stopped at the model's position limit "
+      "(max_position_embeddings {}) before --max-new-tokens {}: prompt {}{}",
+      count, prompts.size(), max_position_embeddings, max_new_tokens, which,
+      count > 8 ? ", ..." : "");
+}
+
 void run_generate(const GenerateArgs& a) {
   inference::sampling::validate(a.sampling);
   a.precision.validate("generate");
@@ -122,6 +147,8 @@ void run_generate(const GenerateArgs& a) {
   inference::Decoder decoder(*w);
   inference::GenerateStats st;
   const auto out = inference::generate(decoder, prompts, o, &st);
+  warn_position_limit(prompts, out, o.max_new_tokens, decoder.max_positions(),
+                      cfg.max_position_embeddings);
 
   for (size_t i = 0; i < texts.size(); ++i) {
     std::printf("[%zu] prompt: %s\n", i, texts[i].c_str());

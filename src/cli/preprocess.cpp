@@ -17,11 +17,11 @@ namespace {
 // Flags of preprocess_data.py kept for compatibility.
 struct CompatFlags {
   bool split_sentences = false, keep_newlines = false, streaming = false, not_use_fast = false;
-  std::string dataset_impl = "mmap", vocab_file, merge_file, hf_datasets_params;
+  std::string dataset_impl = "mmap", hf_datasets_params;
   int64_t divisible_by = 128, pad_vocab_to = 0;
 };
 
-void apply_compat(const CompatFlags& c, preprocess::PreprocessOptions& o) {
+void apply_compat(const CompatFlags& c) {
   if (c.split_sentences)
     throw error(
         "[preprocess] --split-sentences: sentence splitting (NLTK punkt) is not supported; "
@@ -32,12 +32,16 @@ void apply_compat(const CompatFlags& c, preprocess::PreprocessOptions& o) {
     throw error(
         "[preprocess] --hf-datasets-params: HuggingFace hub datasets are not supported; "
         "download the files and pass them with --input");
-  if (o.tokenizer_path.empty() && !c.vocab_file.empty()) {
-    // Megatron's GPT2BPETokenizer takes --vocab-file and --merge-file; the loader reads both from
-    // their directory.
-    const std::string dir = c.vocab_file.substr(0, c.vocab_file.find_last_of('/') + 1);
-    o.tokenizer_path = dir.empty() ? "." : dir;
-  }
+}
+
+// --long-sequences, and --truncate as its shorthand.
+void apply_seq_length_policy(const std::string& policy, bool truncate,
+                             preprocess::PreprocessOptions& o) {
+  o.seq_length_policy = preprocess::parse_seq_length_policy(policy);
+  if (!truncate) return;
+  if (o.seq_length_policy == preprocess::SeqLengthPolicy::kDrop)
+    throw error("[preprocess] --truncate: contradicts --long-sequences drop");
+  o.seq_length_policy = preprocess::SeqLengthPolicy::kTruncate;
 }
 
 }  // namespace
@@ -47,6 +51,7 @@ void add_preprocess_command(CLI::App& app) {
   auto c = std::make_shared<CompatFlags>();
   auto map_keys = std::make_shared<std::string>();
   auto truncate = std::make_shared<bool>(false);
+  auto long_sequences = std::make_shared<std::string>("keep");
   CLI::App* cmd = app.add_subcommand(
       "preprocess", "tokenize text / JSON / JSONL / CSV / Parquet into Megatron .bin/.idx");
 
@@ -82,15 +87,23 @@ void add_preprocess_command(CLI::App& app) {
   cmd->add_option("--tokenizer-name-or-path", o->tokenizer_path,
                   "SentencePiece .model (or its directory), HF tokenizer directory or "
                   "tokenizer.json");
-  cmd->add_option("--vocab-file", c->vocab_file, "GPT2BPETokenizer: vocab.json (merges beside it)");
-  cmd->add_option("--merge-file", c->merge_file, "GPT2BPETokenizer: merges.txt");
+  cmd->add_option(
+      "--vocab-file", o->vocab_file,
+      "GPT2BPETokenizer: the vocabulary JSON, read by this name (e.g. gpt2-vocab.json)");
+  cmd->add_option("--merge-file", o->merge_file,
+                  "GPT2BPETokenizer: the BPE merges, read by this name (e.g. gpt2-merges.txt)");
   cmd->add_flag("--tokenizer-not-use-fast", c->not_use_fast, "ignored");
   cmd->add_flag("--append-eod", o->append_eod, "end every document / sample with the EOS id");
   cmd->add_option("--seq-length", o->seq_length,
-                  "drop sequences of this many tokens or more (0: no limit)")
+                  "longest sequence wanted: longer ones are counted, and limited with "
+                  "--long-sequences (0: no limit)")
       ->capture_default_str();
-  cmd->add_flag("--truncate", *truncate,
-                "with --seq-length: cut longer sequences to that length instead of dropping them");
+  // Sequences longer than --seq-length (addition).
+  cmd->add_option("--long-sequences", *long_sequences,
+                  "with --seq-length: keep (written whole, as AscendSpeed's script), drop (those "
+                  "of --seq-length tokens or more) or truncate (cut to --seq-length tokens)")
+      ->capture_default_str();
+  cmd->add_flag("--truncate", *truncate, "shorthand for --long-sequences truncate");
   cmd->add_option("--make-vocab-size-divisible-by", c->divisible_by,
                   "ignored (model-side padding)");
   cmd->add_option("--pad-vocab-size-to", c->pad_vocab_to, "ignored (model-side padding)");
@@ -102,19 +115,20 @@ void add_preprocess_command(CLI::App& app) {
       ->required();
   cmd->add_option("--dataset-impl", c->dataset_impl, "only mmap")->capture_default_str();
   cmd->add_option("--token-dtype", o->token_dtype,
-                  "pretraining token type: auto (u16 below 65500 tokens, Megatron-LM) or int32 "
-                  "(AscendSpeed)")
+                  "pretraining token type: int32 (AscendSpeed's preprocess_data.py, byte for "
+                  "byte) or auto (u16 below 65500 vocabulary entries, Megatron-LM's rule)")
       ->capture_default_str();
   cmd->add_option("--workers", o->workers, "encoding threads (0: OMP_NUM_THREADS or all cores)")
       ->capture_default_str();
-  cmd->add_option("--log-interval", o->log_interval, "progress line every N documents")
+  cmd->add_option("--log-interval", o->log_interval,
+                  "progress every N documents (a log line, or a bar update on a terminal)")
       ->capture_default_str();
   cmd->add_flag("--strict", o->strict, "stop at the first bad record instead of skipping it");
 
-  cmd->callback([o, c, map_keys, truncate] {
-    apply_compat(*c, *o);
+  cmd->callback([o, c, map_keys, truncate, long_sequences] {
+    apply_compat(*c);
     if (!map_keys->empty()) o->map_keys = preprocess::parse_map_keys(*map_keys);
-    if (*truncate) o->seq_length_policy = preprocess::SeqLengthPolicy::kTruncate;
+    apply_seq_length_policy(*long_sequences, *truncate, *o);
     // SIGTERM, SIGINT, SIGHUP, SIGUSR1: stop, remove the partial files, exit non-zero; earlier
     // outputs under the same names stay as they were (preprocess/dataset_writer.h).
     preprocess::PreprocessStats stats;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/parse_number.h"
+#include "data/data_path_hints.h"
 
 namespace ascent::data {
 
@@ -36,10 +37,12 @@ std::vector<DataPathEntry> parse_data_path(const std::vector<std::string>& args)
     for (size_t k = 0; k < args.size(); k += 2)
       out.push_back({parse_blend_weight(args[k]), args[k + 1]});
   }
-  for (const auto& e : out)
-    for (const char* ext : {".idx", ".bin"})
-      if (!std::filesystem::is_regular_file(e.prefix + ext))
-        throw error("[blended_dataset] --data-path: ", e.prefix, ext, " not found");
+  for (const auto& e : out) {
+    // A missing index: the error names the datasets that do exist (data_path_hints.h).
+    if (!std::filesystem::is_regular_file(e.prefix + ".idx")) check_pretraining_prefix(e.prefix);
+    if (!std::filesystem::is_regular_file(e.prefix + ".bin"))
+      throw error("[blended_dataset] --data-path: ", e.prefix, ".bin not found");
+  }
   return out;
 }
 

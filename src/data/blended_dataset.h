@@ -25,7 +25,8 @@ struct DataPathEntry {
 
 // Parses the --data-path list: a single "PREFIX" (weight 1) or pairs "W1 PREFIX1 W2 PREFIX2 ...".
 // Throws ascent::Error naming --data-path for an empty or odd list, a weight that is not a
-// finite number > 0, or a prefix whose .bin or .idx file does not exist.
+// finite number > 0, or a prefix whose .bin or .idx file does not exist (a missing .idx with the
+// hints of data_path_hints.h: the datasets under that prefix, --is-instruction-dataset).
 std::vector<DataPathEntry> parse_data_path(const std::vector<std::string>& args);
 
 class BlendedDataset final : public SampleSource {

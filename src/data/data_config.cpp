@@ -28,6 +28,11 @@ flags::Table DataConfig::flags() {
   t.add("--pack", pack,
         "instruction data: pack several samples into each row of --seq-length tokens "
         "(positions restart and attention stays within each sample)");
+  // Instruction samples that do not fit a row (data/instruction_fit.h).
+  t.add("--long-samples", long_samples,
+        "instruction data: samples longer than --seq-length + 1 tokens are cut to the row and "
+        "counted (truncate, AscendSpeed), left out (drop) or refused (error)")
+      .check(flags::one_of({"truncate", "drop", "error"}));
   t.add("--reset-position-ids", reset_position_ids,
         "pretraining: positions restart at 0 after each EOD (the tokenizer's EOS)");
   t.add("--reset-attention-mask", reset_attention_mask,
@@ -56,6 +61,10 @@ void DataConfig::finalize() {
                 " is not a multiple of --micro-batch-size ", micro_batch_size);
   if (pack && !is_instruction_dataset)
     throw error("[train] --pack packs instruction samples: it needs --is-instruction-dataset");
+  if (long_samples != "truncate" && !is_instruction_dataset)
+    throw error("[train] --long-samples ", long_samples,
+                ": applies to instruction samples (--is-instruction-dataset); pretraining rows are "
+                "windows of --seq-length + 1 tokens of the document stream");
   if (is_instruction_dataset) {
     const char* flag = reset_position_ids     ? "--reset-position-ids"
                        : reset_attention_mask ? "--reset-attention-mask"

@@ -18,6 +18,8 @@ struct DataConfig {
   bool is_instruction_dataset = false;
   bool variable_seq_lengths = false;  // pad a micro-batch to a multiple of 32, not --seq-length
   bool pack = false;                  // several samples per row, attention within each sample
+  // Instruction samples longer than --seq-length + 1 tokens (data/instruction_fit.h).
+  std::string long_samples = "truncate";
   // Pretraining rows holding several documents (data/batch.h, Megatron's EOD handling).
   bool reset_position_ids = false, reset_attention_mask = false, eod_mask_loss = false;
   // Batches.

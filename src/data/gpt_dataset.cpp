@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/parse_number.h"
 #include "core/rng.h"
+#include "data/token_check.h"
 
 namespace ascent::data {
 
@@ -97,12 +98,13 @@ struct GptDataset::Epoch {
 
 GptDataset::GptDataset(std::shared_ptr<const IndexedDataset> data,
                        std::span<const int64_t> documents, int64_t seq_length, uint64_t seed,
-                       int split)
+                       int split, int64_t vocab_size)
     : data_(std::move(data)),
       documents_(documents.begin(), documents.end()),
       seq_length_(seq_length),
       seed_(seed),
-      split_(split) {
+      split_(split),
+      vocab_size_(vocab_size) {
   ASCENT_CHECK(data_ != nullptr) << "GptDataset without data";
   const std::string name = "[gpt_dataset] " + data_->prefix() + ": ";
   if (seq_length_ < 1) throw error(name, "--seq-length ", seq_length_, " must be >= 1");
@@ -174,6 +176,9 @@ void GptDataset::sample(int64_t i, int32_t* out) const {
     const int64_t offset = pos - ep->starts[p];
     const int64_t n = std::min(left, ep->starts[p + 1] - pos);
     data_->read_tokens(first + offset, n, out);
+    check_token_range(out, n, vocab_size_, false,
+                      TokenSource{"gpt_dataset", data_->prefix() + ".bin", "document",
+                                  static_cast<int64_t>(d), offset});
     out += n;
     pos += n;
     left -= n;

@@ -50,10 +50,12 @@ class GptDataset final : public SampleSource {
  public:
   // documents: ids in [0, data->num_documents()) (usually one entry of split_documents()).
   // split: 0 train, 1 valid, 2 test; keys the shuffles and names the split in errors.
-  // Throws ascent::Error if the documents hold fewer than seq_length + 1 tokens, if an id is
-  // out of range or if the token type is a float type.
+  // vocab_size > 0: every token a sample reads (inputs and targets) must lie in [0, vocab_size),
+  // else sample() throws TokenOutOfRange (data/token_check.h) naming the .bin, the document and
+  // the token. Throws ascent::Error if the documents hold fewer than seq_length + 1 tokens, if an
+  // id is out of range or if the token type is a float type.
   GptDataset(std::shared_ptr<const IndexedDataset> data, std::span<const int64_t> documents,
-             int64_t seq_length, uint64_t seed, int split = 0);
+             int64_t seq_length, uint64_t seed, int split = 0, int64_t vocab_size = 0);
 
   int64_t sample_length() const override { return seq_length_ + 1; }
   int64_t seq_length() const { return seq_length_; }
@@ -61,7 +63,8 @@ class GptDataset final : public SampleSource {
   int64_t samples_per_epoch() const { return samples_per_epoch_; }
   const IndexedDataset& data() const { return *data_; }
 
-  // Overwrites out[0, seq_length + 1) with sample i (i >= 0). Thread-safe.
+  // Overwrites out[0, seq_length + 1) with sample i (i >= 0). Thread-safe. Throws
+  // TokenOutOfRange for a token outside the vocabulary (see the constructor).
   void sample(int64_t i, int32_t* out) const override;
 
   // Where sample i comes from: its epoch and its window k (tokens [k*T, k*T+T+1) of the
@@ -85,6 +88,7 @@ class GptDataset final : public SampleSource {
   int64_t seq_length_;
   uint64_t seed_;
   int split_;
+  int64_t vocab_size_;  // 0: tokens unchecked
   int64_t tokens_per_epoch_ = 0;
   int64_t samples_per_epoch_ = 0;
 

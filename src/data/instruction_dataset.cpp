@@ -4,7 +4,9 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "data/data_path_hints.h"
 #include "data/gpt_dataset.h"
+#include "data/token_check.h"
 
 namespace ascent::data {
 
@@ -18,8 +20,7 @@ bool is_float(TokenType t) { return t == TokenType::F32 || t == TokenType::F64; 
 IndexedDataset open_part(const std::string& prefix, const std::string& key) {
   const std::string p = instruction_file_prefix(prefix, key);
   if (!std::filesystem::exists(p + ".idx"))
-    throw error("[instruction_dataset] ", p, ".idx: not found (--data-path ", prefix,
-                " must be the --output-prefix of an instruction preprocess run)");
+    throw error("[instruction_dataset] ", p, ".idx: not found; ", instruction_prefix_hint(prefix));
   IndexedDataset ds(p);
   if (is_float(ds.token_type()))
     throw error("[instruction_dataset] ", p, ".idx: float token type (dtype code ",
@@ -62,8 +63,11 @@ std::string instruction_file_prefix(const std::string& prefix, const std::string
   return prefix + "_packed_" + key + "_document";
 }
 
-InstructionDataset::InstructionDataset(const std::string& prefix)
-    : prefix_(prefix), ids_(open_part(prefix, "input_ids")), labels_(open_part(prefix, "labels")) {
+InstructionDataset::InstructionDataset(const std::string& prefix, int64_t vocab_size)
+    : prefix_(prefix),
+      vocab_size_(vocab_size),
+      ids_(open_part(prefix, "input_ids")),
+      labels_(open_part(prefix, "labels")) {
   // The attention mask (all ones from preprocess) carries nothing the row builder needs; it is
   // only checked to belong to the same samples.
   check_same_structure(ids_, open_part(prefix, "attention_mask"));
@@ -86,6 +90,18 @@ void InstructionDataset::read(int64_t i, int64_t count, int32_t* ids, int32_t* l
   const int64_t first = ids_.sequence_offset(ids_.doc_idx()[static_cast<size_t>(i)]);
   ids_.read_tokens(first, count, ids);
   labels_.read_tokens(first, count, labels);
+  check_token_range(ids, count, vocab_size_, false,
+                    TokenSource{"instruction_dataset", ids_.prefix() + ".bin", "sample", i, 0});
+  check_token_range(labels, count, vocab_size_, true,
+                    TokenSource{"instruction_dataset", labels_.prefix() + ".bin", "sample", i, 0});
+}
+
+void InstructionDataset::read_labels(int64_t i, int64_t first, int64_t count,
+                                     int32_t* labels) const {
+  ASCENT_CHECK(first >= 0 && count >= 0 && first + count <= length(i))
+      << "labels [" << first << ", " << first + count << ") of sample " << i;
+  labels_.read_tokens(labels_.sequence_offset(labels_.doc_idx()[static_cast<size_t>(i)]) + first,
+                      count, labels);
 }
 
 InstructionSplit::InstructionSplit(std::shared_ptr<const InstructionDataset> data,

@@ -27,20 +27,27 @@ std::string instruction_file_prefix(const std::string& prefix, const std::string
 
 class InstructionDataset {
  public:
-  // prefix: preprocess's --output-prefix. Throws ascent::Error naming the file when one of the
-  // three datasets is missing or invalid, when their structure differs (sequence count, sizes,
+  // prefix: preprocess's --output-prefix. vocab_size > 0: read() checks every id against
+  // [0, vocab_size) and every label against it or -100, throwing TokenOutOfRange
+  // (data/token_check.h) naming the .bin, the sample and the token. Throws ascent::Error naming
+  // the file when one of the three datasets is missing (with a hint at what --data-path should
+  // be, data/data_path_hints.h) or invalid, when their structure differs (sequence count, sizes,
   // document index), or when a token type is not an integer type.
-  explicit InstructionDataset(const std::string& prefix);
+  explicit InstructionDataset(const std::string& prefix, int64_t vocab_size = 0);
 
   const std::string& prefix() const { return prefix_; }
   int64_t num_samples() const { return ids_.num_documents(); }
   // Tokens of sample i (all its sequences).
   int64_t length(int64_t i) const;
   // ids and labels [0, count) = the first `count` tokens of sample i (count <= length(i)).
+  // Throws TokenOutOfRange (see the constructor).
   void read(int64_t i, int64_t count, int32_t* ids, int32_t* labels) const;
+  // labels[0, count) = the labels of sample i at positions [first, first + count) (unchecked).
+  void read_labels(int64_t i, int64_t first, int64_t count, int32_t* labels) const;
 
  private:
   std::string prefix_;
+  int64_t vocab_size_;
   IndexedDataset ids_, labels_;
 };
 

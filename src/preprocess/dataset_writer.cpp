@@ -21,41 +21,49 @@ std::vector<std::string> output_prefixes(const std::string& output_prefix, Outpu
   return out;
 }
 
-void limit_sequences(HandledRecord& rec, int64_t seq_length, SeqLengthPolicy policy,
-                     int64_t* dropped, int64_t* truncated) {
-  if (seq_length <= 0) return;
-  const auto n = static_cast<size_t>(seq_length);
-  const bool truncate = policy == SeqLengthPolicy::kTruncate;
-  // Too long: n or more tokens when skipping (AscendSpeed's rule), more than n when cutting.
-  const size_t keep = truncate ? n + 1 : n;
-  for (auto& doc : rec.docs) {
-    for (size_t i = 0; i < doc.size();) {
-      if (doc[i].size() < keep) {
-        ++i;
-      } else if (truncate) {
-        doc[i].resize(n);
-        ++*truncated;
-        ++i;
+namespace {
+
+// Applies the policy to one list of sequences; `length` gives a sequence's token count and `cut`
+// shortens one to n tokens.
+template <typename Seq, typename Length, typename Cut>
+void limit_list(std::vector<Seq>& seqs, size_t n, SeqLengthPolicy policy, Length length, Cut cut,
+                LengthLimitCounts& counts) {
+  for (size_t i = 0; i < seqs.size();) {
+    const size_t len = length(seqs[i]);
+    if (policy == SeqLengthPolicy::kDrop && len >= n) {  // AscendSpeed-era rule: n or more
+      seqs.erase(seqs.begin() + static_cast<std::ptrdiff_t>(i));
+      ++counts.dropped;
+      continue;
+    }
+    if (len > n) {
+      if (policy == SeqLengthPolicy::kTruncate) {
+        cut(seqs[i], n);
+        ++counts.truncated;
       } else {
-        doc.erase(doc.begin() + static_cast<std::ptrdiff_t>(i));
-        ++*dropped;
+        ++counts.kept_long;
       }
     }
+    ++i;
   }
-  auto& samples = rec.samples;
-  for (size_t i = 0; i < samples.size();) {
-    if (samples[i].input_ids.size() < keep) {
-      ++i;
-    } else if (truncate) {
-      samples[i].input_ids.resize(n);
-      samples[i].labels.resize(n);
-      ++*truncated;
-      ++i;
-    } else {
-      samples.erase(samples.begin() + static_cast<std::ptrdiff_t>(i));
-      ++*dropped;
-    }
-  }
+}
+
+}  // namespace
+
+void limit_sequences(HandledRecord& rec, int64_t seq_length, SeqLengthPolicy policy,
+                     LengthLimitCounts& counts) {
+  if (seq_length <= 0) return;
+  const auto n = static_cast<size_t>(seq_length);
+  for (auto& doc : rec.docs)
+    limit_list(
+        doc, n, policy, [](const std::vector<int32_t>& s) { return s.size(); },
+        [](std::vector<int32_t>& s, size_t k) { s.resize(k); }, counts);
+  limit_list(
+      rec.samples, n, policy, [](const InstructionSample& s) { return s.input_ids.size(); },
+      [](InstructionSample& s, size_t k) {
+        s.input_ids.resize(k);
+        s.labels.resize(k);
+      },
+      counts);
 }
 
 DatasetWriter::DatasetWriter(OutputKind kind, std::vector<std::string> prefixes,

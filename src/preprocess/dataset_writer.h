@@ -23,12 +23,19 @@ namespace ascent::preprocess {
 std::vector<std::string> output_prefixes(const std::string& output_prefix, OutputKind kind,
                                          const std::vector<std::string>& keys);
 
-// Applies --seq-length to a record: sequences of `seq_length` or more tokens are dropped
-// (kSkip, AscendSpeed's rule; an instruction sample leaves all three datasets), or sequences
-// longer than `seq_length` are cut to it (kTruncate). seq_length 0 does nothing. Accumulates
-// into *dropped / *truncated.
+// What --seq-length did to the sequences of a run (report.h prints it).
+struct LengthLimitCounts {
+  int64_t dropped = 0;    // kDrop: sequences of seq_length tokens or more, left out
+  int64_t truncated = 0;  // kTruncate: sequences of more than seq_length tokens, cut
+  int64_t kept_long = 0;  // kKeep: sequences of more than seq_length tokens, written whole
+};
+
+// Applies --seq-length to a record: sequences of `seq_length` or more tokens are dropped (kDrop;
+// an instruction sample leaves all three datasets), sequences longer than `seq_length` are cut to
+// it (kTruncate) or written whole and counted (kKeep, AscendSpeed's script). seq_length 0 does
+// nothing. Accumulates into `counts`.
 void limit_sequences(HandledRecord& rec, int64_t seq_length, SeqLengthPolicy policy,
-                     int64_t* dropped, int64_t* truncated);
+                     LengthLimitCounts& counts);
 
 class DatasetWriter {
  public:

@@ -8,10 +8,15 @@
 
 namespace ascent::preprocess {
 
+// What --seq-length does to a sequence of more tokens (--long-sequences, addition).
 enum class SeqLengthPolicy {
-  kSkip,      // AscendSpeed: a sequence of seq_length or more tokens is dropped
-  kTruncate,  // addition: a longer sequence is cut to its first seq_length tokens
+  kKeep,      // AscendSpeed's preprocess_data.py: kept whole (--seq-length only counts them)
+  kDrop,      // a sequence of seq_length or more tokens is dropped
+  kTruncate,  // a longer sequence is cut to its first seq_length tokens
 };
+// "keep", "drop", "truncate" -> the policy; throws "[preprocess] --long-sequences ..." otherwise.
+SeqLengthPolicy parse_seq_length_policy(const std::string& name);
+const char* seq_length_policy_name(SeqLengthPolicy p);
 
 struct PreprocessOptions {
   // --input: a file or a directory (its files of the majority format, in name order). Formats
@@ -35,20 +40,26 @@ struct PreprocessOptions {
 
   std::string tokenizer_type = "SentencePiece";  // --tokenizer-type
   std::string tokenizer_path;                    // --tokenizer-name-or-path
+  // --vocab-file / --merge-file (Megatron's GPT2BPETokenizer): read by name, instead of
+  // --tokenizer-name-or-path.
+  std::string vocab_file, merge_file;
 
   std::string output_prefix;  // --output-prefix
-  // --token-dtype (addition): "auto" = u16 below 65500 vocabulary entries, else i32 (Megatron-LM);
-  // "int32" = always i32 (AscendSpeed's builders, byte for byte). Instruction data is always i32.
-  std::string token_dtype = "auto";
+  // --token-dtype (addition): "int32" = always i32, as AscendSpeed's preprocess_data.py (its
+  // builders get no vocabulary size), so the default output is byte for byte AscendSpeed's;
+  // "auto" = u16 below 65500 vocabulary entries, else i32 (Megatron-LM's rule). Instruction data
+  // is always i32.
+  std::string token_dtype = "int32";
 
   bool append_eod = false;  // --append-eod: end every document / sample with the EOS id
-  // --seq-length: sequences of this many tokens or more are dropped (with --truncate, longer ones
-  // are cut to this length instead); 0 = no limit.
+  // --seq-length: AscendSpeed's script accepts it and keeps every sequence; here longer sequences
+  // are counted in the summary and, with --long-sequences drop / truncate, dropped (seq_length
+  // tokens or more) or cut to seq_length tokens. 0 = no limit.
   int64_t seq_length = 0;
-  SeqLengthPolicy seq_length_policy = SeqLengthPolicy::kSkip;  // --truncate (addition)
+  SeqLengthPolicy seq_length_policy = SeqLengthPolicy::kKeep;  // --long-sequences (addition)
 
   int workers = 0;             // --workers: encoding threads; 0 = OpenMP's default thread count
-  int64_t log_interval = 100;  // --log-interval: a progress line every N documents
+  int64_t log_interval = 100;  // --log-interval: progress every N documents (progress.h)
   bool strict = false;         // --strict (addition): the first bad record is fatal
   int max_examples = 5;        // examples kept per problem reason for the final report
 

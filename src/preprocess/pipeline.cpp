@@ -20,6 +20,7 @@
 #include "data/indexed_dataset.h"
 #include "data/readers/record_reader.h"
 #include "preprocess/dataset_writer.h"
+#include "preprocess/empty_output.h"
 #include "preprocess/handlers/handler.h"
 #include "preprocess/progress.h"
 #include "preprocess/text_encoder.h"
@@ -49,7 +50,7 @@ struct Batch {
   std::vector<ReaderProblem> reader_problems;  // found by the reader while reading the batch
   int64_t bytes_done = 0;                      // reader position after the batch
   std::vector<Outcome> outcomes;               // one per record, filled by a worker
-  int64_t dropped = 0, truncated = 0;          // --seq-length
+  LengthLimitCounts lengths;                   // --seq-length
 };
 
 // Worker side: parse, handle and limit every record of a batch.
@@ -81,7 +82,7 @@ class BatchProcessor {
         o.problem = ReaderProblem{hp->reason, r.location(), std::move(hp->message)};
         continue;
       }
-      limit_sequences(o.rec, opts_.seq_length, opts_.seq_length_policy, &b.dropped, &b.truncated);
+      limit_sequences(o.rec, opts_.seq_length, opts_.seq_length_policy, b.lengths);
       o.ok = true;
     }
     b.records.clear();
@@ -246,16 +247,23 @@ void write_batch(const PreprocessOptions& opts, Batch& b, DatasetWriter& writer,
     }
     writer.write(o.rec, &stats.documents, &stats.sequences, &stats.tokens);
   }
-  stats.dropped_too_long += b.dropped;
-  stats.truncated += b.truncated;
+  stats.dropped_too_long += b.lengths.dropped;
+  stats.truncated += b.lengths.truncated;
+  stats.kept_long += b.lengths.kept_long;
+}
+
+// --vocab-file / --merge-file by name (Megatron's GPT2BPETokenizer), else --tokenizer-name-or-path.
+std::unique_ptr<tokenizer::Tokenizer> load_tokenizer(const PreprocessOptions& opts) {
+  if (!opts.vocab_file.empty())
+    return tokenizer::load_gpt2_bpe_files(opts.vocab_file, opts.merge_file);
+  return tokenizer::load_tokenizer(opts.tokenizer_type, opts.tokenizer_path);
 }
 
 }  // namespace
 
 PreprocessStats run_preprocess(const PreprocessOptions& opts, const std::atomic<bool>* interrupt) {
   opts.validate();
-  const std::unique_ptr<tokenizer::Tokenizer> tok =
-      tokenizer::load_tokenizer(opts.tokenizer_type, opts.tokenizer_path);
+  const std::unique_ptr<tokenizer::Tokenizer> tok = load_tokenizer(opts);
   const TextEncoder encoder(*tok, opts.tokenizer_type);
   const std::unique_ptr<Handler> handler = make_handler(opts, encoder);
   if ((opts.append_eod || handler->writes_eos()) && tok->eos_id() < 0)
@@ -296,6 +304,7 @@ PreprocessStats run_preprocess(const PreprocessOptions& opts, const std::atomic<
   }
   progress.finish();
   if (interrupt && interrupt->load()) throw error("[preprocess] interrupted; no output written");
+  throw_if_nothing_written(opts, stats);
   writer.commit();
   stats.seconds = timer.seconds();
   stats.outputs = writer.prefixes();

@@ -26,8 +26,16 @@ std::string clock(double seconds) {
 
 }  // namespace
 
-Progress::Progress(int64_t total_bytes, int64_t log_interval, std::FILE* out)
-    : total_bytes_(total_bytes), log_interval_(log_interval), out_(out), next_log_(log_interval) {}
+Progress::Progress(int64_t total_bytes, int64_t log_interval, std::FILE* out,
+                   std::function<void(const std::string&)> log, double min_redraw_seconds)
+    : total_bytes_(total_bytes),
+      log_interval_(log_interval),
+      out_(out),
+      log_(std::move(log)),
+      min_redraw_(min_redraw_seconds),
+      next_report_(log_interval) {
+  if (!log_) log_ = [](const std::string& line) { ASCENT_LOG_INFO("{}", line); };
+}
 
 Progress::~Progress() {
   if (bar_open_) std::fputc('\n', out_);
@@ -37,20 +45,16 @@ void Progress::update(int64_t documents, int64_t tokens, int64_t bytes_done) {
   documents_ = documents;
   tokens_ = tokens;
   bytes_ = bytes_done;
-  const double now = timer_.seconds();
+  if (documents_ < next_report_) return;
   if (out_) {
-    if (now - last_draw_ >= 0.1) {
-      last_draw_ = now;
-      draw(false);
-    }
-    return;
-  }
-  // Short runs stay quiet; long ones log at most every 2 s.
-  if (documents_ >= next_log_ && now >= 2.0 && now - last_log_ >= 2.0) {
-    last_log_ = now;
+    const double now = timer_.seconds();
+    if (now - last_draw_ < min_redraw_) return;  // a later batch shows it
+    last_draw_ = now;
+    draw(false);
+  } else {
     log_line();
-    next_log_ = (documents_ / log_interval_ + 1) * log_interval_;
   }
+  next_report_ = (documents_ / log_interval_ + 1) * log_interval_;
 }
 
 void Progress::finish() {
@@ -59,8 +63,8 @@ void Progress::finish() {
     std::fputc('\n', out_);
     std::fflush(out_);
     bar_open_ = false;
-  } else if (last_log_ >= 0) {  // a long run that logged progress: the final count
-    log_line();
+  } else if (shown_docs_ >= 0 && shown_docs_ != documents_) {
+    log_line();  // the final count, unless the last line already showed it
   }
 }
 
@@ -88,6 +92,7 @@ void Progress::draw(bool final) {
   std::fputs(line.c_str(), out_);
   std::fflush(out_);
   bar_open_ = true;
+  shown_docs_ = documents_;
 }
 
 void Progress::log_line() {
@@ -97,8 +102,9 @@ void Progress::log_line() {
     const double frac = std::min(1.0, static_cast<double>(bytes_) / total_bytes_);
     eta = fmt::format(", {:.0f}%, ETA {}", frac * 100, clock(secs * (1 - frac) / frac));
   }
-  ASCENT_LOG_INFO("[preprocess] {} documents, {} tokens, {:.2f} MB/s, {:.0f} tokens/s{}",
-                  documents_, tokens_, bytes_ / secs / 1e6, tokens_ / secs, eta);
+  log_(fmt::format("[preprocess] {} documents, {} tokens, {:.2f} MB/s, {:.0f} tokens/s{}",
+                   documents_, tokens_, bytes_ / secs / 1e6, tokens_ / secs, eta));
+  shown_docs_ = documents_;
 }
 
 }  // namespace ascent::preprocess

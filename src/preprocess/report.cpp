@@ -35,11 +35,19 @@ std::string format_summary(const PreprocessOptions& opts, const PreprocessStats&
   out += fmt::format("documents    {} ({} sequences)\n", s.documents, s.sequences);
   out += fmt::format("tokens       {}{}\n", s.tokens, opts.append_eod ? " (EOD included)" : "");
   if (s.dropped_too_long)
-    out += fmt::format("too long     {} sequences of {} tokens or more dropped (--seq-length)\n",
-                       s.dropped_too_long, opts.seq_length);
+    out += fmt::format(
+        "too long     {} sequences of {} tokens or more dropped (--seq-length, --long-sequences "
+        "drop)\n",
+        s.dropped_too_long, opts.seq_length);
   if (s.truncated)
-    out += fmt::format("truncated    {} sequences cut to {} tokens (--seq-length --truncate)\n",
-                       s.truncated, opts.seq_length);
+    out += fmt::format(
+        "truncated    {} sequences cut to {} tokens (--seq-length, --long-sequences truncate)\n",
+        s.truncated, opts.seq_length);
+  if (s.kept_long)
+    out += fmt::format(
+        "long         {} sequences longer than --seq-length {} written whole, as AscendSpeed "
+        "does (--long-sequences drop or truncate to limit them)\n",
+        s.kept_long, opts.seq_length);
   out += fmt::format("rejected     {}{}\n", s.problem_count(),
                      s.problem_count() ? " records or input pieces, by reason:" : "");
   for (const auto& [reason, r] : s.problems) {

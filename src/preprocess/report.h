@@ -21,8 +21,9 @@ struct PreprocessStats {
   int64_t documents = 0;  // records written
   int64_t sequences = 0;  // sequences written (pretraining: all keys together)
   int64_t tokens = 0;     // tokens written (pretraining: all keys; instruction: input_ids)
-  int64_t dropped_too_long = 0;  // sequences dropped by --seq-length
-  int64_t truncated = 0;         // sequences cut by --seq-length --truncate
+  int64_t dropped_too_long = 0;  // sequences dropped by --seq-length --long-sequences drop
+  int64_t truncated = 0;         // sequences cut by --seq-length --long-sequences truncate
+  int64_t kept_long = 0;         // sequences longer than --seq-length written whole (keep)
   std::map<data::readers::Problem, ProblemReport> problems;  // rejected input per reason
   int64_t input_bytes = 0;                                   // on-disk bytes read
   double seconds = 0.0;

@@ -35,4 +35,9 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::st
               "' (supported: SentencePiece, PretrainedFromHF, GPT2BPETokenizer)");
 }
 
+std::unique_ptr<Tokenizer> load_gpt2_bpe_files(const std::string& vocab_file,
+                                               const std::string& merge_file) {
+  return hf::load_gpt2_files(vocab_file, merge_file);
+}
+
 }  // namespace ascent::tokenizer

@@ -50,4 +50,12 @@ class Tokenizer {
 // Throws ascent::Error "[tokenizer] <path>: ..." for an unknown type or a missing/unreadable file.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path);
 
+// Megatron's GPT2BPETokenizer from --vocab-file and --merge-file, each read by its own name
+// (gpt2-vocab.json / gpt2-merges.txt as Megatron ships them, or vocab.json / merges.txt): a
+// byte-level BPE whose EOS is "<|endoftext|>"; tokenizer_config.json / special_tokens_map.json
+// beside the vocabulary, when present, name the special tokens. Throws ascent::Error
+// "[tokenizer] <file>: ..." naming the flag of a missing file.
+std::unique_ptr<Tokenizer> load_gpt2_bpe_files(const std::string& vocab_file,
+                                               const std::string& merge_file);
+
 }  // namespace ascent::tokenizer

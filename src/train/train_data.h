@@ -20,8 +20,12 @@ struct TrainData {
   std::vector<std::string> summary;          // lines for the log
 };
 
-// Builds the three splits for this data-parallel rank. Throws ascent::Error naming the flag or
-// file.
-TrainData build_train_data(const TrainArgs& args, int64_t dp_rank = 0, int64_t dp_size = 1);
+// Builds the three splits (train, valid, test) for this data-parallel rank. vocab_size > 0: every
+// token read (inputs and targets) is checked against it (data::TokenOutOfRange names the file,
+// document or sample and token). Throws ascent::Error naming the flag or file: a --data-path that
+// is not the dataset the flags expect (data/data_path_hints.h), or instruction samples of which
+// none keeps a label token within --seq-length (data/instruction_fit.h).
+TrainData build_train_data(const TrainArgs& args, int64_t dp_rank = 0, int64_t dp_size = 1,
+                           int64_t vocab_size = 0);
 
 }  // namespace ascent

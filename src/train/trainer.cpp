@@ -167,7 +167,7 @@ void Trainer::build_optimizer() {
 }
 
 void Trainer::build_data() {
-  TrainData d = build_train_data(args_, dp_rank(), dp_size());
+  TrainData d = build_train_data(args_, dp_rank(), dp_size(), weights_->config().vocab_size);
   train_batches_ = std::move(d.train);
   valid_batches_ = std::move(d.valid);
   test_batches_ = std::move(d.test);

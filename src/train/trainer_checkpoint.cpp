@@ -19,10 +19,16 @@ void Trainer::check_resumable(const nlohmann::json& ckpt_args) const {
   // The cursor counts rows: samples, windows or packed rows. Those keys decide which.
   const nlohmann::json now = args_.to_json();
   std::vector<std::string> keys = {"is-instruction-dataset", "pack"};
-  if (args_.data.pack) keys.push_back("seq-length");  // packing depends on the row length
+  // --long-samples drop leaves out the samples longer than the row: the split depends on both.
+  const bool dropped = args_.data.long_samples == "drop" ||
+                       ckpt_args.value("long-samples", nlohmann::json("truncate")) == "drop";
+  if (dropped) keys.push_back("long-samples");
+  if (args_.data.pack || dropped) keys.push_back("seq-length");  // rows depend on the length
   for (const std::string& k : keys) {
-    const nlohmann::json then =
-        ckpt_args.value(k, k == "seq-length" ? now[k] : nlohmann::json(false));
+    const nlohmann::json absent = k == "seq-length"     ? now[k]
+                                  : k == "long-samples" ? nlohmann::json("truncate")
+                                                        : nlohmann::json(false);
+    const nlohmann::json then = ckpt_args.value(k, absent);
     if (then != now[k])
       throw error("[train] --load ", args_.run.load, ": the checkpoint was trained with --", k, " ",
                   then.dump(), ", this run has ", now[k].dump(),

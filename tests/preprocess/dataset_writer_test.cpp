@@ -84,20 +84,28 @@ TEST(DatasetWriter, LimitSequences) {
   HandledRecord r;
   r.docs = {{{1, 2, 3}, {4}}, {{5, 6}}};
   r.samples = {{{1, 2, 3}, {kIgnoreLabel, 2, 3}}, {{4, 5}, {kIgnoreLabel, 5}}};
-  int64_t dropped = 0, truncated = 0;
+  LengthLimitCounts counts;
   HandledRecord skip = r;
-  limit_sequences(skip, 2, SeqLengthPolicy::kSkip, &dropped, &truncated);  // 2 or more: out
+  limit_sequences(skip, 2, SeqLengthPolicy::kDrop, counts);  // 2 or more: out
   EXPECT_EQ(skip.docs, (Documents{{{4}}, {}}));
   EXPECT_TRUE(skip.samples.empty());
-  EXPECT_EQ(dropped, 4);
+  EXPECT_EQ(counts.dropped, 4);
   HandledRecord cut = r;
-  limit_sequences(cut, 2, SeqLengthPolicy::kTruncate, &dropped, &truncated);
+  limit_sequences(cut, 2, SeqLengthPolicy::kTruncate, counts);
   EXPECT_EQ(cut.docs, (Documents{{{1, 2}, {4}}, {{5, 6}}}));
   EXPECT_EQ(cut.samples[0].labels, (std::vector<int32_t>{kIgnoreLabel, 2}));
-  EXPECT_EQ(truncated, 2);  // exactly 2 tokens is not cut
+  EXPECT_EQ(counts.truncated, 2);  // exactly 2 tokens is not cut
   HandledRecord none = r;
-  limit_sequences(none, 0, SeqLengthPolicy::kSkip, &dropped, &truncated);
+  limit_sequences(none, 0, SeqLengthPolicy::kDrop, counts);
   EXPECT_EQ(none.docs, r.docs);
+  // keep (the default, AscendSpeed's script): nothing changes, longer sequences are counted.
+  HandledRecord kept = r;
+  limit_sequences(kept, 2, SeqLengthPolicy::kKeep, counts);
+  EXPECT_EQ(kept.docs, r.docs);
+  EXPECT_EQ(kept.samples.size(), 2u);
+  EXPECT_EQ(counts.kept_long, 2);
+  EXPECT_EQ(counts.dropped, 4);
+  EXPECT_EQ(counts.truncated, 2);
 }
 
 }  // namespace

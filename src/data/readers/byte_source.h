@@ -19,6 +19,13 @@ class ByteSource {
   // On-disk (compressed) bytes consumed so far, and the file size.
   virtual int64_t bytes_done() const = 0;
   virtual int64_t bytes_total() const = 0;
+  // On-disk bytes behind what the caller has used: the bytes read so far less the last
+  // `unused` bytes it still holds in its buffer (through the compression ratio so far for
+  // compressed files, an estimate). Progress reports this, not bytes_done(), which runs a buffer
+  // ahead of the records handed out.
+  virtual int64_t bytes_used(int64_t unused) const {
+    return bytes_done() > unused ? bytes_done() - unused : 0;
+  }
   virtual const std::string& path() const = 0;
   // Why the data ended early ("the gzip stream is truncated", ...), once read() returned 0.
   const std::optional<std::string>& failure() const { return failure_; }

@@ -17,7 +17,9 @@ class ChunkScanningReader : public RecordReader {
   // bytes calls finish() once.
   bool next_batch(std::vector<Record>& out, std::vector<ReaderProblem>& problems,
                   size_t max_bytes) final;
-  int64_t bytes_done() const final { return source_->bytes_done(); }
+  int64_t bytes_done() const final {
+    return source_->bytes_used(static_cast<int64_t>(len_ - pos_));
+  }
   int64_t bytes_total() const final { return source_->bytes_total(); }
 
  protected:

@@ -24,6 +24,8 @@ class LineReader {
   int64_t line_number() const { return line_number_; }
   // After next() returned false: kTruncated at "file:line" when the stream was cut.
   std::optional<ReaderProblem> end_problem() const;
+  // On-disk bytes of the lines returned so far (ByteSource::bytes_used).
+  int64_t bytes_used() const { return source_->bytes_used(static_cast<int64_t>(end_ - begin_)); }
   ByteSource& source() { return *source_; }
   const ByteSource& source() const { return *source_; }
 

@@ -43,7 +43,7 @@ class LinesReader final : public RecordReader {
     }
     return !ended_ || out.size() + problems.size() > before;
   }
-  int64_t bytes_done() const override { return lines_.source().bytes_done(); }
+  int64_t bytes_done() const override { return lines_.bytes_used(); }
   int64_t bytes_total() const override { return lines_.source().bytes_total(); }
 
  private:

@@ -90,7 +90,8 @@ class RecordReader {
   // unsupported Parquet feature such as LZ4 / Brotli pages or encryption, an I/O error).
   virtual bool next_batch(std::vector<Record>& out, std::vector<ReaderProblem>& problems,
                           size_t max_bytes) = 0;
-  // On-disk bytes consumed so far and in total (compressed sizes), for progress and ETA.
+  // On-disk bytes behind the records returned so far (not the read-ahead; for compressed files
+  // an estimate) and in total (compressed sizes), for progress and ETA.
   virtual int64_t bytes_done() const = 0;
   virtual int64_t bytes_total() const = 0;
 };

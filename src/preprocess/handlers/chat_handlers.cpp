@@ -128,7 +128,8 @@ class SharegptStyleInstructionHandler final : public ChatHandlerBase {
     } else {
       throw BadRecord{Problem::kMissingKey, "missing key '" + fields_.name("conversations") +
                                                 "' (or '" + fields_.name("messages") + "' / '" +
-                                                fields_.name("conversation") + "')"};
+                                                fields_.name("conversation") + "'; " +
+                                                record_keys(record) + ")"};
     }
     encode(system, std::move(turns), out);
   }

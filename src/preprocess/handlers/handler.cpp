@@ -40,11 +40,28 @@ std::string Fields::name(std::string_view field) const {
   return it == map_.end() ? std::string(field) : it->second;
 }
 
+std::string record_keys(const nlohmann::json& record) {
+  constexpr size_t kMaxKeys = 12;
+  if (!record.is_object() || record.empty()) return "the record has no keys";
+  std::string out = "the record has keys ";
+  size_t n = 0;
+  for (const auto& [key, value] : record.items()) {
+    if (n == kMaxKeys) {
+      out += ", ... (" + std::to_string(record.size()) + " in all)";
+      break;
+    }
+    out += (n++ ? ", '" : "'") + key + "'";
+    if (value.is_null()) out += " (null)";
+  }
+  return out;
+}
+
 const nlohmann::json& Fields::value(const nlohmann::json& record, std::string_view field) const {
   const std::string key = name(field);
   const auto it = record.find(key);
   if (it == record.end() || it->is_null())
-    throw BadRecord{Problem::kMissingKey, "missing key '" + key + "'"};
+    throw BadRecord{Problem::kMissingKey,
+                    "missing key '" + key + "' (" + record_keys(record) + ")"};
   return *it;
 }
 

@@ -38,6 +38,9 @@ class Fields {
   std::map<std::string, std::string> map_;
 };
 
+// "the record has keys 'question', 'answer'" (at most a dozen), for missing-key messages.
+std::string record_keys(const nlohmann::json& record);
+
 // `value` as a valid UTF-8 string; throws BadRecord (kMissingKey for null, kNotAString,
 // kInvalidUtf8) naming `where` ("conversations[2].value").
 const std::string& checked_string(const nlohmann::json& value, const std::string& where);

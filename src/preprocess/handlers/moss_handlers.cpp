@@ -63,8 +63,8 @@ class MossHandlerBase : public Handler {
         add_turn(turn, "human", "assistant", where, out);
       }
     } else {
-      throw BadRecord{Problem::kMissingKey,
-                      "missing key '" + chat_key + "' (or Firefly's '" + conv_key + "')"};
+      throw BadRecord{Problem::kMissingKey, "missing key '" + chat_key + "' (or Firefly's '" +
+                                                conv_key + "'; " + record_keys(record) + ")"};
     }
     if (out.empty()) throw BadRecord{Problem::kEmptyText, "the conversation has no turns"};
     return out;

@@ -149,4 +149,19 @@ std::unique_ptr<Tokenizer> load_hf_tokenizer(const std::string& type, const std:
   return tok;
 }
 
+std::unique_ptr<Tokenizer> load_gpt2_files(const std::string& vocab_file,
+                                           const std::string& merge_file) {
+  if (!is_file(vocab_file))
+    throw error("[tokenizer] ", vocab_file, ": no such file (--vocab-file)");
+  if (merge_file.empty())
+    throw error("[tokenizer] --vocab-file ", vocab_file,
+                ": a GPT-2 BPE vocabulary needs its merges too (--merge-file merges.txt)");
+  if (!is_file(merge_file))
+    throw error("[tokenizer] ", merge_file, ": no such file (--merge-file)");
+  std::unique_ptr<HfTokenizer> tok = HfTokenizer::from_gpt2_files(vocab_file, merge_file);
+  const fs::path dir = fs::path(vocab_file).parent_path();
+  tok->set_special_tokens(read_special_token_names(dir.empty() ? "." : dir.string()));
+  return tok;
+}
+
 }  // namespace ascent::tokenizer::hf

@@ -88,5 +88,8 @@ SpecialTokenNames read_special_token_names(const std::string& dir);
 
 // load_tokenizer's "PretrainedFromHF" and "GPT2BPETokenizer" (see tokenizer.h).
 std::unique_ptr<Tokenizer> load_hf_tokenizer(const std::string& type, const std::string& path);
+// tokenizer::load_gpt2_bpe_files (tokenizer.h).
+std::unique_ptr<Tokenizer> load_gpt2_files(const std::string& vocab_file,
+                                           const std::string& merge_file);
 
 }  // namespace ascent::tokenizer::hf

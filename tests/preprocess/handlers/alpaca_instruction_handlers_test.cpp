@@ -80,7 +80,7 @@ TEST(GeneralInstructionHandler, BadRecords) {
   PreprocessOptions mapped = o;
   mapped.map_keys = {{"instruction", "question"}};
   EXPECT_EQ(handle_bad(mapped, {{"instruction", "x"}, {"output", "y"}}).message,
-            "missing key 'question'");
+            "missing key 'question' (the record has keys 'instruction', 'output')");
 }
 
 TEST(BelleMultiTurnInstructionHandler, TurnsSplitOutOfTheInstruction) {

@@ -33,7 +33,7 @@ TEST(GeneralPretrainHandler, BadRecords) {
   PreprocessOptions o = handler_options("GeneralPretrainHandler");
   HandlerProblem p = handle_bad(o, {{"title", "no text"}});
   EXPECT_EQ(p.reason, Problem::kMissingKey);
-  EXPECT_EQ(p.message, "missing key 'text'");
+  EXPECT_EQ(p.message, "missing key 'text' (the record has keys 'title')");
   p = handle_bad(o, {{"text", nullptr}});
   EXPECT_EQ(p.reason, Problem::kMissingKey);
   p = handle_bad(o, {{"text", 42}});
