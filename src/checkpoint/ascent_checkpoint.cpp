@@ -398,10 +398,21 @@ CheckpointInfo open_checkpoint_dir(const fs::path& dir) {
   if (!manifest.contains("files") || !manifest["files"].is_object() || manifest["files"].empty())
     throw error("[checkpoint] ", (dir / "manifest.json").string(), ": no files listed");
   for (const auto& [file, want] : manifest["files"].items()) {
+    // Only plain names of regular files inside the directory: a hostile manifest must not make
+    // the loader hash files elsewhere or block on a FIFO.
+    if (file.empty() || file == "." || file == ".." || file.find('/') != std::string::npos)
+      throw error("[checkpoint] ", (dir / "manifest.json").string(), ": file name '", file,
+                  "' is not a plain file name in the checkpoint directory");
+    if (!want.is_object() || !want.contains("size") || !want["size"].is_number_unsigned() ||
+        !want.contains("xxh3_64") || !want["xxh3_64"].is_string())
+      throw error("[checkpoint] ", (dir / "manifest.json").string(), ": entry '", file,
+                  "' needs an unsigned \"size\" and a string \"xxh3_64\"");
     const fs::path f = dir / file;
     if (!fs::exists(f)) throw error("[checkpoint] ", f.string(), ": missing (listed in manifest)");
+    if (!fs::is_regular_file(f))
+      throw error("[checkpoint] ", f.string(), ": not a regular file (listed in manifest)");
     uint64_t size = 0;
-    const uint64_t want_size = want.at("size").get<uint64_t>();
+    const uint64_t want_size = want["size"].get<uint64_t>();
     if (fs::file_size(f) != want_size)
       throw error("[checkpoint] ", f.string(), ": size ", fs::file_size(f), " but manifest says ",
                   want_size, " (incomplete or corrupt checkpoint)");

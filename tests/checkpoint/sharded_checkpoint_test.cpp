@@ -373,6 +373,33 @@ TEST(ShardedCheckpoint, HostileMetadataIsRefusedNamingTheField) {
   }
 }
 
+// A manifest naming files outside the directory, or entries of the wrong shape, is refused naming
+// manifest.json before any file is read (a FIFO named there would otherwise block the load).
+TEST(ShardedCheckpoint, HostileManifestIsRefusedBeforeReadingFiles) {
+  TestDir dir;
+  const Reference ref = make_reference(four_layers("llama_tied"), 16);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"files": {"../metadata.json": {"size": 1, "xxh3_64": "0"}}})", "'../metadata.json'"},
+      {R"({"files": {"/etc/passwd": {"size": 1, "xxh3_64": "0"}}})", "'/etc/passwd'"},
+      {R"({"files": {"metadata.json": {"size": -4, "xxh3_64": "0"}}})", "unsigned \"size\""},
+      {R"({"files": {"metadata.json": [1, 2]}})", "entry 'metadata.json'"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const fs::path save = fs::path(dir / ("bad" + std::to_string(i)));
+    write_v1_checkpoint(ref, save.string());
+    testing::write_text((save / "iter_0000003" / "manifest.json").string(), cases[i].first);
+    std::string message;
+    try {
+      open_checkpoint(save.string());
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + message);
+    EXPECT_NE(message.find("manifest.json"), std::string::npos);
+    EXPECT_NE(message.find(cases[i].second), std::string::npos);
+  }
+}
+
 // HF output does not depend on the checkpoint's layout or vocabulary padding: same bytes.
 TEST(ShardedCheckpoint, HfExportOfShardsEqualsWholeExport) {
   for (const char* family : {"llama_gqa", "baichuan2", "bloom", "gpt2_untied"}) {
