@@ -49,7 +49,8 @@ flags::Table RunConfig::flags() {
         "optimizer (and loss scale)");
   // TensorBoard event files (train/tensorboard/), with Megatron-LM's flags.
   t.add("--tensorboard-dir", tensorboard_dir,
-        "write TensorBoard event files here (Megatron's tags: lm loss, learning-rate, ...)");
+        "write TensorBoard event files here (Megatron's tags: lm loss, learning-rate, ...; "
+        "empty: none)");
   t.add("--tensorboard-log-interval", tensorboard_log_interval,
         "iterations between TensorBoard scalars")
       .check(flags::positive());
