@@ -68,7 +68,7 @@ ModelConfig resolve_model(TrainArgs& args, std::optional<CheckpointInfo>& checkp
                   ": no checkpoint there to fine-tune from (--finetune needs the weights)");
     if (rank == 0)
       ASCENT_LOG_WARN(
-          "[train] warning: --load {}: no checkpoint there yet ({}); starting from "
+          "[train] --load {}: no checkpoint there yet ({}); starting from "
           "scratch",
           load, fs::exists(load) ? "no checkpoint files in the directory" : "no such directory");
     args.run.load.clear();
@@ -127,7 +127,7 @@ void run_training(TrainArgs args, const std::vector<const CompatFlag*>& compat_g
     const ModelConfig cfg = resolve_model(args, checkpoint, rank);
     if (rank == 0)
       for (const std::string& w : flag_warnings(args, checkpoint ? &*checkpoint : nullptr))
-        ASCENT_LOG_WARN("[train] warning: {}", w);
+        ASCENT_LOG_WARN("[train] {}", w);
     if (rank == 0) write_run_config(args);
     Trainer trainer(args, cfg, checkpoint ? &*checkpoint : nullptr);
     trainer.run();

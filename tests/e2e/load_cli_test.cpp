@@ -53,7 +53,7 @@ TEST(LoadCli, SaveAndLoadSameDirectoryFromTheFirstRun) {
                     run = tiny_run(dir) + " --save " + ckpt + " --load " + ckpt;
   TrainCall first = ascent_train(run + " --train-iters 2");
   ASSERT_EQ(first.status, 0) << first.out;
-  EXPECT_EQ(first.count("[train] warning: --load " + ckpt +
+  EXPECT_EQ(first.count("warning: [train] --load " + ckpt +
                         ": no checkpoint there yet (no such directory); starting from scratch"),
             1)
       << first.out;
@@ -118,12 +118,12 @@ TEST(LoadCli, IneffectiveFlagsWarnOnceEach) {
                    "--save-interval 5 --optimizer sgd --adam-beta1 0.8");
   ASSERT_EQ(r.status, 0) << r.out;
   for (const char* w :
-       {"[train] warning: --max-position-embeddings raised from 256 (--model tiny-gqa) to "
+       {"warning: [train] --max-position-embeddings raised from 256 (--model tiny-gqa) to "
         "--seq-length 300",
-        "[train] warning: --loss-scale has no effect without --fp16",
-        "[train] warning: --variable-seq-lengths has no effect without --is-instruction-dataset",
-        "[train] warning: --save-interval has no effect without --save",
-        "[train] warning: --adam-beta1 has no effect with --optimizer sgd"})
+        "warning: [train] --loss-scale has no effect without --fp16",
+        "warning: [train] --variable-seq-lengths has no effect without --is-instruction-dataset",
+        "warning: [train] --save-interval has no effect without --save",
+        "warning: [train] --adam-beta1 has no effect with --optimizer sgd"})
     EXPECT_EQ(r.count(w), 1) << w << " in:\n" << r.out;
   EXPECT_EQ(r.count("warning"), 5) << r.out;
 }
