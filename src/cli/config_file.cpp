@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "tokenizer/hf/unicode.h"
 
 namespace ascent::cli {
 namespace {
@@ -221,21 +222,7 @@ class TomlReader {
   void append_utf8(uint32_t cp, std::string& out) const {
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       fail("escape is not a Unicode scalar value");
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    tokenizer::hf::utf8_append(out, cp);
   }
 
   std::string path_, text_;
